@@ -1,0 +1,279 @@
+"""The command line: parses arguments, shows progress, calls the API, turns errors into messages.
+
+Exit codes: 0 success; 1 an error in the input, the configuration or the output folder
+(one line ``Error: ...`` on stderr) or an internal error (see run.log); 2 a usage error.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+from .config import Config, load_config
+from .errors import BotAnalysisError, ConfigError
+
+log = logging.getLogger("bot_analysis")
+
+EXIT_CODES = """\b
+Exit codes:
+  0  success
+  1  error: bad input, config or output folder (one "Error:" line), or an internal error
+  2  usage error (unknown option, missing argument)"""
+
+
+@contextmanager
+def user_errors(debug: bool, out: Path | None = None) -> Iterator[None]:
+    """Turn our errors into ``Error: ...`` and exit 1; hide tracebacks unless ``--debug``."""
+    try:
+        yield
+    except BotAnalysisError as e:
+        raise click.ClickException(str(e)) from None
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(1)
+    except Exception as e:
+        if debug:
+            raise
+        log.exception("internal error")
+        where = f"{out / 'run.log'}" if out else "the log"
+        raise click.ClickException(
+            f"internal error ({type(e).__name__}: {e}); see {where}, re-run with --debug, "
+            "and please report it."
+        ) from None
+
+
+class _Progress:
+    """Progress on stderr: a rich bar on a terminal, nothing when not a terminal or --quiet."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.enabled = not quiet and sys.stderr.isatty()
+        self._bar: Any = None
+        self._task: Any = None
+        self._t0 = time.perf_counter()
+
+    def __enter__(self) -> _Progress:
+        if self.enabled:
+            from rich.console import Console
+            from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+            self._bar = Progress(
+                SpinnerColumn(),
+                TextColumn("[bold]{task.fields[stage]}[/] {task.completed:,.0f} rows"),
+                TextColumn("{task.fields[rate]}"),
+                TextColumn("{task.fields[info]}"),
+                TimeElapsedColumn(),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self._bar.__enter__()
+            self._task = self._bar.add_task("", total=None, stage="", rate="", info="")
+        return self
+
+    def __call__(self, stage: str, done: int, total: int | None = None, info: str = "") -> None:
+        if self._bar is None:
+            return
+        rate = done / max(time.perf_counter() - self._t0, 1e-9)
+        self._bar.update(
+            self._task, completed=done, stage=stage, rate=f"{rate:,.0f} rows/s", info=info[-60:]
+        )
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+
+
+def _setup_logging(verbose: int, out: Path | None) -> None:
+    root = logging.getLogger("bot_analysis")
+    root.setLevel(logging.DEBUG)
+    root.handlers.clear()
+    console = logging.StreamHandler(sys.stderr)
+    console.setLevel(logging.DEBUG if verbose > 1 else logging.INFO if verbose else logging.WARNING)
+    console.setFormatter(logging.Formatter("%(message)s"))
+    root.addHandler(console)
+    if out is not None and out.is_dir():
+        fh = logging.FileHandler(out / "run.log", mode="w", encoding="utf-8")
+        fh.setLevel(logging.DEBUG)
+        fh.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(fh)
+
+
+def _parse_map(_ctx: Any, _param: Any, values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    out = []
+    for v in values:
+        canon, sep, src = v.partition("=")
+        if not sep or not canon or not src:
+            raise click.BadParameter(f"{v!r}: expected CANONICAL=SOURCE, e.g. text=body")
+        out.append((canon.strip(), src.strip()))
+    return tuple(out)
+
+
+def _config(config_file: str | None, seed: int | None, **ingest: Any) -> Config:
+    cfg = load_config(config_file)
+    changes: dict[str, Any] = {}
+    if seed is not None:
+        changes["seed"] = seed
+    for k, v in ingest.items():
+        if v not in (None, ()):
+            changes[f"ingest.{k}"] = v
+    return cfg.replace(**changes) if changes else cfg
+
+
+def _common(f: Any) -> Any:
+    opts = [
+        click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path)),
+        click.option(
+            "--out",
+            "-o",
+            type=click.Path(path_type=Path),
+            required=True,
+            help="Output folder (created if missing).",
+        ),
+        click.option(
+            "--format",
+            "fmt",
+            metavar="NAME",
+            help="Read every input as this format (see `bot-analysis formats`).",
+        ),
+        click.option(
+            "--map",
+            "mapping",
+            multiple=True,
+            callback=_parse_map,
+            metavar="CANONICAL=SOURCE",
+            help="Name a column for generic files, e.g. --map text=body. Repeatable.",
+        ),
+        click.option(
+            "--naive-tz",
+            metavar="TZ",
+            help="Time zone for times without an offset (e.g. UTC, Europe/Moscow); "
+            "without it such rows are rejected as naive_timestamp.",
+        ),
+        click.option(
+            "--youtube-video-id",
+            metavar="ID",
+            help="Video id for youtube-comment-downloader files (default: file name).",
+        ),
+        click.option(
+            "--config",
+            "config_file",
+            type=click.Path(dir_okay=False),
+            help="TOML file with parameters (sections named after stages).",
+        ),
+        click.option("--seed", type=int, help="Seed for every random step (default 0)."),
+        click.option("--quiet", "-q", is_flag=True, help="No progress display."),
+        click.option("--verbose", "-v", count=True, help="More messages on stderr (-vv: debug)."),
+        click.option("--debug", is_flag=True, help="Show tracebacks of internal errors."),
+    ]
+    for o in reversed(opts):
+        f = o(f)
+    return f
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_CODES)
+@click.version_option(__version__, prog_name="bot-analysis")
+def cli() -> None:
+    """Find coordinated inauthentic commenting (bot campaigns) in comment dumps.
+
+    Reads VK, Telegram, X/Twitter, YouTube, Reddit and 4CAT exports, or any CSV, JSON,
+    NDJSON or Parquet file with comment columns.
+    """
+
+
+def _run(
+    kind: str,
+    inputs: tuple[Path, ...],
+    out: Path,
+    fmt: str | None,
+    mapping: tuple[tuple[str, str], ...],
+    naive_tz: str | None,
+    youtube_video_id: str | None,
+    config_file: str | None,
+    seed: int | None,
+    quiet: bool,
+    verbose: int,
+    debug: bool,
+) -> None:
+    from .pipeline import analyze, ingest, write_outputs
+
+    with user_errors(debug, out):
+        if out.exists() and not out.is_dir():
+            raise ConfigError(f"--out {out} is a file; give a folder (it is created if missing)")
+        cfg = _config(
+            config_file,
+            seed,
+            mapping=mapping,
+            naive_tz=naive_tz,
+            youtube_video_id=youtube_video_id,
+        )
+        out.mkdir(parents=True, exist_ok=True)
+        _setup_logging(verbose, out)
+        run = analyze if kind == "analyze" else ingest
+        with _Progress(quiet) as progress:
+            result = run(list(inputs), cfg, fmt=fmt, progress=progress)
+        write_outputs(result, out)
+    c = result.ingest.counts()
+    click.echo(
+        f"{c['rows_read']:,} rows read: {c['accepted']:,} accepted, {c['rejected']:,} rejected, "
+        f"{c['duplicates_dropped']:,} duplicates dropped"
+        + (
+            f" ({c['skipped_non_content']:,} non-content records skipped)"
+            if c["skipped_non_content"]
+            else ""
+        )
+    )
+    if c["rejects_by_reason"]:
+        reasons = ", ".join(f"{k} {v:,}" for k, v in c["rejects_by_reason"].items())
+        click.echo(f"rejected by reason: {reasons}")
+    click.echo(f"results in {out}/")
+
+
+@cli.command()
+@_common
+def ingest(**kwargs: Any) -> None:
+    """Read dumps into one canonical table: comments.parquet, rejects.csv, run.json.
+
+    INPUTS are files, folders (read recursively) or .zip archives; .gz, .bz2 and .zst
+    files are decompressed on the fly; UTF-8 (with or without BOM), UTF-16 and cp1251
+    are detected.
+
+    \b
+    Example:
+      bot-analysis ingest vk_dump.json tweets.jsonl.gz --out runs/brics
+      bot-analysis ingest forum.csv --map comment_id=post --map text=message --out runs/f
+    """
+    _run("ingest", **kwargs)
+
+
+@cli.command()
+@_common
+def analyze(**kwargs: Any) -> None:
+    """Run the whole analysis and write the results into --out.
+
+    \b
+    Example:
+      bot-analysis analyze sample_data --out reports/demo
+    """
+    _run("analyze", **kwargs)
+
+
+@cli.command()
+def formats() -> None:
+    """List the input formats, one line each (use a name with --format)."""
+    from .ingest import FORMATS
+
+    width = max(map(len, FORMATS))
+    for f in FORMATS.values():
+        click.echo(f"{f.name:<{width}}  {f.platform:<9} {f.description}")
+
+
+def main() -> None:
+    """Console entry point."""
+    cli(prog_name="bot-analysis")

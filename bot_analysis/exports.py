@@ -1,0 +1,50 @@
+"""Writing tables safely: CSV cells that a spreadsheet would run are neutralized.
+
+OWASP CSV injection guidance: a cell beginning with ``=``, ``+``, ``-``, ``@``, a tab or a
+carriage return is prefixed with a single quote so that Excel, LibreOffice and Google Sheets
+show it as text instead of evaluating it as a formula.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+__all__ = ["neutralize_csv", "write_csv"]
+
+_DANGEROUS = r"^[=+\-@\t\r]"
+
+
+def neutralize_csv(df: pl.DataFrame) -> pl.DataFrame:
+    """Prefix dangerous string cells with ``'`` (every String column; numbers are untouched).
+
+    Examples
+    --------
+    >>> neutralize_csv(pl.DataFrame({"t": ["=cmd|' /C calc'!A0", "ok", "-1"]}))["t"].to_list()
+    ["'=cmd|' /C calc'!A0", 'ok', "'-1"]
+    """
+    exprs = [
+        pl.when(pl.col(c).str.contains(_DANGEROUS))
+        .then(pl.lit("'") + pl.col(c))
+        .otherwise(pl.col(c))
+        .alias(c)
+        for c, t in df.schema.items()
+        if t == pl.String
+    ]
+    return df.with_columns(exprs) if exprs else df
+
+
+def write_csv(df: pl.DataFrame, path: str | Path) -> None:
+    """Write ``df`` as UTF-8 CSV with spreadsheet-safe cells and ISO-8601 UTC times."""
+    out = df.with_columns(
+        pl.col(c).dt.strftime("%Y-%m-%dT%H:%M:%S%.fZ")
+        for c, t in df.schema.items()
+        if isinstance(t, pl.Datetime)
+    )
+    out = out.with_columns(
+        pl.col(c).cast(pl.List(pl.String)).list.join(";")
+        for c, t in out.schema.items()
+        if isinstance(t, pl.List)
+    )
+    neutralize_csv(out).write_csv(path)

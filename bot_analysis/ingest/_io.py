@@ -1,0 +1,249 @@
+"""Opening inputs: folders, compression (.gz, .bz2, .zst, .zip), hashing and encodings.
+
+Every reader gets a binary stream of UTF-8 bytes, whatever the file was: compressed or not,
+UTF-8 with or without BOM, UTF-16, or a legacy single-byte code page such as cp1251.
+"""
+
+from __future__ import annotations
+
+import bz2
+import codecs
+import gzip
+import hashlib
+import io
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from ..errors import InputError
+
+__all__ = ["InputFile", "expand_inputs", "open_utf8"]
+
+# Bytes looked at to detect an encoding; long enough for a header and a few rows.
+_SNIFF_BYTES = 256 * 1024
+_COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".zst": "zstd", ".zstd": "zstd", ".zip": "zip"}
+# Files in an input folder that are never comment dumps.
+_SKIP_SUFFIXES = {".md", ".txt", ".toml", ".yaml", ".yml", ".py", ".sha256"}
+
+
+@dataclass
+class InputFile:
+    """One input as the user named it (a file, or one member of a zip archive)."""
+
+    path: Path
+    member: str | None = None
+    display: str = ""
+    size: int = 0
+    sha256: str = ""
+    stats: dict = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        """The name used to sniff formats: the member's name, or the file's."""
+        return self.member or self.path.name
+
+
+def expand_inputs(paths: list[str | Path]) -> list[InputFile]:
+    """Turn the user's paths (files, folders, zip archives) into a sorted list of inputs.
+
+    Raises
+    ------
+    InputError
+        If a path does not exist, or no input file is found.
+    """
+    files: list[Path] = []
+    for raw in paths:
+        p = Path(raw)
+        if not p.exists():
+            raise InputError(f"input {raw} does not exist")
+        if p.is_dir():
+            found = sorted(
+                f
+                for f in p.rglob("*")
+                if f.is_file()
+                and not any(part.startswith(".") for part in f.relative_to(p).parts)
+                and f.suffix.lower() not in _SKIP_SUFFIXES
+            )
+            files.extend(found)
+        else:
+            files.append(p)
+    if not files:
+        raise InputError(f"no input files found in {', '.join(map(str, paths))}")
+    out: list[InputFile] = []
+    for f in files:
+        size = f.stat().st_size
+        if f.suffix.lower() == ".zip":
+            try:
+                with zipfile.ZipFile(f) as z:
+                    members = sorted(
+                        i.filename
+                        for i in z.infolist()
+                        if not i.is_dir() and not Path(i.filename).name.startswith(".")
+                    )
+            except zipfile.BadZipFile:
+                raise InputError(f"{f} is not a readable zip archive") from None
+            for m in members:
+                out.append(InputFile(f, m, f"{f}!{m}", size))
+        else:
+            out.append(InputFile(f, None, str(f), size))
+    return out
+
+
+def file_sha256(path: Path) -> str:
+    """Return the hex SHA-256 of a file, read in 1 MiB blocks."""
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def _decompressed(inp: InputFile) -> IO[bytes]:
+    if inp.member is not None:
+        z = zipfile.ZipFile(inp.path)
+        raw: IO[bytes] = z.open(inp.member)
+        name = inp.member
+    else:
+        raw = open(inp.path, "rb")  # noqa: SIM115 (closed by the caller)
+        name = inp.path.name
+    kind = _COMPRESSIONS.get(Path(name).suffix.lower())
+    # Content beats names: look at magic bytes too.
+    head = raw.peek(4)[:4] if hasattr(raw, "peek") else b""
+    if head.startswith(b"\x1f\x8b"):
+        kind = "gzip"
+    elif head.startswith(b"BZh"):
+        kind = "bz2"
+    elif head.startswith(b"\x28\xb5\x2f\xfd"):
+        kind = "zstd"
+    if kind == "gzip":
+        return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
+    if kind == "bz2":
+        return bz2.BZ2File(raw)  # type: ignore[return-value]
+    if kind == "zstd":
+        import zstandard
+
+        # Pushshift/Arctic Shift dumps use a long window.
+        dctx = zstandard.ZstdDecompressor(max_window_size=2**31)
+        return io.BufferedReader(dctx.stream_reader(raw, closefd=True))  # type: ignore[arg-type]
+    return raw
+
+
+def detect_encoding(sample: bytes) -> str:
+    """Return the encoding of ``sample``: utf-8, utf-8-sig, utf-16 or a detected code page.
+
+    Examples
+    --------
+    >>> detect_encoding("Россия не в международной изоляции, санкции теряют".encode("cp1251"))
+    'cp1251'
+    >>> detect_encoding(b"\\xef\\xbb\\xbfid,text")
+    'utf-8-sig'
+    """
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if len(sample) >= 4 and sample[1:4:2] == b"\x00\x00" and sample[0:4:2] != b"\x00\x00":
+        return "utf-16-le"
+    if len(sample) >= 4 and sample[0:4:2] == b"\x00\x00" and sample[1:4:2] != b"\x00\x00":
+        return "utf-16-be"
+    # A multi-byte character may be cut at the end of the sample.
+    text = codecs.getincrementaldecoder("utf-8")(errors="replace").decode(sample, final=False)
+    invalid = text.count("\ufffd")
+    if invalid == 0:
+        return "utf-8"
+    multibyte = sum(1 for ch in text if ch > "\x7f") - invalid
+    if multibyte >= 10 * invalid or sample.lstrip()[:1] in (b"{", b"["):
+        # Mostly valid UTF-8 with a few corrupt records (JSON is UTF-8 by definition):
+        # read as UTF-8 and reject the corrupt records one by one as bad_encoding.
+        return "utf-8"
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(sample[:65536]).best()
+    if best is None:
+        return "utf-8"  # undecodable rows are rejected one by one as bad_encoding
+    enc = codecs.lookup(best.encoding).name
+    return enc
+
+
+class _Transcoder(io.RawIOBase):
+    """A binary stream that re-encodes another encoding to UTF-8 on the fly."""
+
+    def __init__(self, raw: IO[bytes], encoding: str) -> None:
+        self._raw = raw
+        self._dec = codecs.getincrementaldecoder(encoding)(errors="replace")
+        self._buf = b""
+        self._eof = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:  # type: ignore[no-untyped-def]
+        while not self._buf and not self._eof:
+            chunk = self._raw.read(1 << 20)
+            if not chunk:
+                self._eof = True
+                self._buf = self._dec.decode(b"", final=True).encode("utf-8")
+            else:
+                self._buf = self._dec.decode(chunk).encode("utf-8")
+        n = min(len(b), len(self._buf))
+        b[:n] = self._buf[:n]
+        self._buf = self._buf[n:]
+        return n
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+class Utf8Stream:
+    """A context manager giving ``stream`` (UTF-8 bytes) and the detected ``encoding``."""
+
+    def __init__(self, inp: InputFile) -> None:
+        self.inp = inp
+        self.encoding = "utf-8"
+        self.stream: IO[bytes]
+
+    def __enter__(self) -> Utf8Stream:
+        try:
+            raw = _decompressed(self.inp)
+            buffered = io.BufferedReader(raw, 1 << 20) if not hasattr(raw, "peek") else raw
+            sample = buffered.peek(_SNIFF_BYTES)[:_SNIFF_BYTES]  # type: ignore[union-attr]
+        except (OSError, EOFError) as e:
+            raise InputError(f"cannot read {self.inp.display}: {e}") from None
+        self.encoding = detect_encoding(sample)
+        if self.encoding == "utf-8":
+            self.stream = buffered
+        elif self.encoding == "utf-8-sig":
+            buffered.read(3)
+            self.stream = buffered
+        else:
+            self.stream = io.BufferedReader(_Transcoder(buffered, self.encoding), 1 << 20)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stream.close()
+
+
+def open_utf8(inp: InputFile) -> Utf8Stream:
+    """Open an input as a stream of UTF-8 bytes (see :class:`Utf8Stream`)."""
+    return Utf8Stream(inp)
+
+
+def iter_lines(stream: IO[bytes], block_bytes: int) -> Iterator[tuple[int, bytes]]:
+    """Yield ``(line_number, line)`` for every non-blank line, reading ``block_bytes`` at a time.
+
+    Memory stays bounded by the block size plus the longest line.
+    """
+    lineno = 0
+    rest = b""
+    while True:
+        block = stream.read(block_bytes)
+        if not block:
+            break
+        lines = (rest + block).split(b"\n")
+        rest = lines.pop()
+        for line in lines:
+            lineno += 1
+            if line.strip():
+                yield lineno, line.rstrip(b"\r")
+    if rest.strip():
+        yield lineno + 1, rest.rstrip(b"\r")
