@@ -31,8 +31,8 @@ class IngestConfig:
 
     batch_rows: int = 200_000
     """Rows per batch: bounds memory (~100 MB of Python objects per JSON batch)."""
-    block_bytes: int = 32 * 1024 * 1024
-    """Bytes read per block from line-based files; bounds memory for 5 GB files."""
+    block_bytes: int = 16 * 1024 * 1024
+    """Bytes read per block from CSV and JSONL files: bounds memory; 16 MB measured fastest."""
     naive_tz: str | None = None
     """Time zone for timestamps without an offset; None rejects them (reason naive_timestamp)."""
     youtube_video_id: str | None = None

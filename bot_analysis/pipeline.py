@@ -126,9 +126,9 @@ def write_outputs(result: Result, out: str | Path) -> list[Path]:
         raise ReportError(f"cannot create the output folder {out}: {e.strerror}") from None
     t0 = time.perf_counter()
     written = []
-    comments = result.comments.sort("platform", "comment_id")
+    comments = result.comments  # input order: deterministic for the same inputs
     p = out / "comments.parquet"
-    comments.write_parquet(p)
+    comments.write_parquet(p, compression="zstd", compression_level=1)
     written.append(p)
     p = out / "rejects.csv"
     write_csv(result.ingest.rejects, p)

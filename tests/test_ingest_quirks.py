@@ -230,3 +230,25 @@ def test_big_csv_is_read_in_blocks_with_line_numbers(tmp_path: Path):
     assert p.read_text("utf-8").split("\n")[line - 1] == "broken,row"
     c7 = r.comments.filter(r.comments["comment_id"] == "c7")
     assert c7["text"][0] == "multi\nline 7"
+
+
+def test_time_forms_in_one_column(tmp_path: Path):
+    from bot_analysis.config import IngestConfig
+
+    p = tmp_path / "t.csv"
+    p.write_text(
+        "comment_id,account_id,created_at,text\n"
+        "a,u,2024-03-06T18:04:12Z,x\n"
+        "b,u,2024-03-06 21:04:12.5+03:00,x\n"
+        "c,u,1709748252,x\n"
+        "d,u,2024-03-06T18:04:12+0000,x\n"
+        "e,u,2024-03-06 18:04:12,x\n"
+        "f,u,1889-01-01T00:00:00Z,x\n",
+        "utf-8",
+    )
+    r = read_inputs([p])
+    got = dict(zip(r.comments["comment_id"], r.comments["created_at"].dt.epoch("s"), strict=True))
+    assert got == {"a": 1709748252, "b": 1709748252, "c": 1709748252, "d": 1709748252}
+    assert r.rejects["reason"].to_list() == ["naive_timestamp", "bad_timestamp"]
+    r = read_inputs([p], IngestConfig(naive_tz="UTC"))
+    assert r.comments.height == 5

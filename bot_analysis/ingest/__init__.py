@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -287,17 +288,22 @@ def read_inputs(
     rejects: list[pl.DataFrame] = []
     files: list[dict[str, Any]] = []
     done = 0
-    for idx, inp in enumerate(inputs):
-        t0 = time.perf_counter()
-        stats, acc, rej = _read_one(inp, cfg, fmt, progress, done)
-        done += stats["rows_read"]
-        acc = acc.with_columns(pl.lit(idx, dtype=pl.Int32).alias("__file"))
-        frames.append(acc)
-        rejects.append(rej)
-        stats["seconds"] = round(time.perf_counter() - t0, 3)
-        stats["sha256"] = file_sha256(inp.path)
-        files.append(stats)
-        log.info("ingest: %s (%s): %d rows read", inp.display, stats["format"], stats["rows_read"])
+    # SHA-256 of each input is computed on a second thread while the first parses (hashlib
+    # releases the GIL), so recording provenance costs no wall time.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        digests = {p: pool.submit(file_sha256, p) for p in dict.fromkeys(i.path for i in inputs)}
+        for idx, inp in enumerate(inputs):
+            t0 = time.perf_counter()
+            stats, acc, rej = _read_one(inp, cfg, fmt, progress, done)
+            done += stats["rows_read"]
+            acc = acc.with_columns(pl.lit(idx, dtype=pl.Int32).alias("__file"))
+            frames.append(acc)
+            rejects.append(rej)
+            stats["seconds"] = round(time.perf_counter() - t0, 3)
+            files.append(stats)
+            log.info("ingest: %s (%s): %d rows", inp.display, stats["format"], stats["rows_read"])
+        for inp, stats in zip(inputs, files, strict=True):
+            stats["sha256"] = digests[inp.path].result()
     comments = pl.concat(frames, how="vertical") if frames else empty_comments()
     all_rejects = pl.concat(rejects, how="vertical") if rejects else empty_rejects()
     comments, dup_counts, conflicts = _drop_duplicates(comments)
@@ -326,6 +332,8 @@ def _drop_duplicates(df: pl.DataFrame) -> tuple[pl.DataFrame, dict[int, int], pl
     """Drop exact duplicates of (platform, comment_id); a same-id row with other content is
     rejected as ``conflicting_duplicate`` (the first one read is kept)."""
     key = ["platform", "comment_id"]
+    if df["platform"].n_unique() <= 1 and df["comment_id"].n_unique() == df.height:
+        return df, {}, pl.DataFrame(schema={**REJECTS_SCHEMA, "__file_idx": pl.Int32})
     first = df.select(pl.struct(key).is_first_distinct()).to_series()
     if first.all():
         return df, {}, pl.DataFrame(schema={**REJECTS_SCHEMA, "__file_idx": pl.Int32})

@@ -55,12 +55,11 @@ def _read_header(stream: IO[bytes]) -> tuple[bytes, bytes]:
     while True:
         chunk = stream.read(65536)
         buf += chunk
-        a = np.frombuffer(buf, dtype=np.uint8)
-        parity = np.bitwise_xor.accumulate(a == _QUOTE)
-        ends = np.flatnonzero((a == _NL) & ~parity)
-        if len(ends):
-            e = int(ends[0])
-            return buf[:e].rstrip(b"\r"), buf[e + 1 :]
+        pos = buf.find(b"\n")
+        while pos >= 0 and buf.count(b'"', 0, pos) % 2:
+            pos = buf.find(b"\n", pos + 1)
+        if pos >= 0:
+            return buf[:pos].rstrip(b"\r"), buf[pos + 1 :]
         if not chunk:
             return buf.rstrip(b"\r"), b""
 
@@ -96,59 +95,79 @@ def _blocks(
 ) -> Iterator[CsvBlock]:
     line_offset = 2  # the header is line 1 (a multi-line header shifts this; rare)
     carry = rest
-    eof = False
-    while not eof:
+    while True:
         chunk = stream.read(block_bytes)
-        eof = not chunk
-        buf = carry + chunk
+        buf = carry + chunk if carry else chunk
         if not buf:
-            break
-        a = np.frombuffer(buf, dtype=np.uint8)
-        parity = np.bitwise_xor.accumulate(a == _QUOTE)
-        if eof:
-            cut = len(buf)
-        else:
-            ends = np.flatnonzero((a[: len(buf)] == _NL) & ~parity)
-            if not len(ends):
-                carry = buf
-                continue
-            cut = int(ends[-1]) + 1
-        block, carry = buf[:cut], buf[cut:]
-        lines_in_block = block.count(b"\n")
-        yield _parse_block(block, file, delim, columns, line_offset, parity[:cut])
-        line_offset += lines_in_block
-    if carry:
-        a = np.frombuffer(carry, dtype=np.uint8)
-        yield _parse_block(
-            carry, file, delim, columns, line_offset, np.bitwise_xor.accumulate(a == _QUOTE)
-        )
+            return
+        parsed = _parse_block(buf, file, delim, columns, line_offset, final=not chunk)
+        if parsed is None:  # one record longer than a block: read more
+            carry = buf
+            continue
+        block, used, lines_used = parsed
+        yield block
+        carry = buf[used:]
+        line_offset += lines_used
+        if not chunk:
+            return
+
+
+def _scan(a: np.ndarray, delim: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """All newlines, record ends and separator positions outside quotes, by quote parity.
+
+    A position is inside quotes when an odd number of quote characters precede it (doubled
+    quotes inside a quoted field count twice, so parity still holds).
+    """
+    q = np.flatnonzero(a == _QUOTE)
+    nl = np.flatnonzero(a == _NL)
+    sep = np.flatnonzero(a == delim)
+    ends = nl
+    if len(q):
+        ends = nl[(np.searchsorted(q, nl) & 1) == 0]
+        sep = sep[(np.searchsorted(q, sep) & 1) == 0]
+    return nl, ends, sep, len(q) % 2 == 0
 
 
 def _parse_block(
-    block: bytes, file: str, delim: str, columns: list[str], line0: int, parity: np.ndarray
-) -> CsvBlock:
+    buf: bytes, file: str, delim: str, columns: list[str], line0: int, *, final: bool
+) -> tuple[CsvBlock, int, int] | None:
+    """Parse the whole records at the start of ``buf`` (all of it when ``final``).
+
+    Returns the parsed block, the number of bytes used and of newlines in them; None when
+    ``buf`` holds no complete record yet.
+    """
+    a = np.frombuffer(buf, dtype=np.uint8)
+    nl, ends, seps, _ = _scan(a, ord(delim))
+    if final:
+        used = len(buf)
+        if not len(a) or a[-1] != _NL:
+            ends = np.append(ends, len(a))
+    elif len(ends):
+        used = int(ends[-1]) + 1
+    else:
+        return None
+    if used < len(buf):
+        nl = nl[nl < used]
+        seps = seps[seps < used]
+    block = buf[:used] if used < len(buf) else buf
     if b"\x00" in block:  # 4CAT uploads may contain NUL bytes
         block = block.replace(b"\x00", b"")
-        a = np.frombuffer(block, dtype=np.uint8)
-        parity = np.bitwise_xor.accumulate(a == _QUOTE)
-    a = np.frombuffer(block, dtype=np.uint8)
+        return _python_block(block, file, delim, columns, line0), used, len(nl)
+    if buf.count(b'"', 0, used) % 2:  # unbalanced quotes: only the exact parser can tell
+        return _python_block(block, file, delim, columns, line0), used, len(nl)
     n = len(columns)
-    if len(a) and parity[-1]:
-        return _python_block(block, file, delim, columns, line0)  # unbalanced quotes
-    outside = ~parity
-    nl_all = np.flatnonzero(a == _NL)
-    ends = np.flatnonzero((a == _NL) & outside)
-    if not len(a) or a[-1] != _NL:
-        ends = np.append(ends, len(a))
     starts = np.concatenate(([0], ends[:-1] + 1))
-    seps = np.flatnonzero((a == ord(delim)) & outside)
     nsep = np.bincount(np.searchsorted(ends, seps), minlength=len(ends))[: len(ends)]
     lengths = ends - starts
     cr = (lengths > 0) & (a[np.maximum(ends - 1, 0)] == 13)
     blank = (lengths - cr) <= 0
-    lines = line0 + np.searchsorted(nl_all, starts)
     good = ~blank & (nsep == n - 1)
     bad = ~blank & ~good
+    clean = not (bad.any() or blank.any())
+    if len(ends) == len(nl) + (ends[-1] == len(a)):  # no newline inside a quoted field
+        lines = line0 + np.arange(len(ends))
+    else:
+        lines = line0 + np.searchsorted(nl, starts)
     rej: dict[str, list[Any]] = {k: [] for k in REJECTS_SCHEMA}
     for i in np.flatnonzero(bad):
         raw = block[starts[i] : ends[i]]
@@ -157,34 +176,16 @@ def _parse_block(
         rej["detail"].append(f"{int(nsep[i]) + 1} fields, header has {n}")
         rej["raw"].append(raw[: RAW_EXCERPT_CHARS * 4].decode("utf-8", "replace")[:300])
     good_idx = np.flatnonzero(good)
-    if bad.any() or blank.any():
-        body = b"".join(block[starts[i] : ends[i]] + b"\n" for i in good_idx)
-    else:
-        body = block
-    # Invalid UTF-8 (only possible in files detected as UTF-8): reject those records.
-    try:
-        body.decode("utf-8")
-    except UnicodeDecodeError:
-        keep = []
-        for i in good_idx:
-            raw = block[starts[i] : ends[i]]
-            try:
-                raw.decode("utf-8")
-                keep.append(i)
-            except UnicodeDecodeError as e:
-                rej["source"].append(f"{file}:{lines[i]}")
-                rej["reason"].append("bad_encoding")
-                rej["detail"].append(f"invalid UTF-8 byte at offset {e.start}")
-                rej["raw"].append(raw[:RAW_EXCERPT_CHARS].decode("utf-8", "replace"))
-        good_idx = np.asarray(keep, dtype=np.int64)
-        body = b"".join(block[starts[i] : ends[i]] + b"\n" for i in good_idx)
+    body = block if clean else b"".join(block[starts[i] : ends[i]] + b"\n" for i in good_idx)
     rejects = pl.DataFrame(rej, schema=REJECTS_SCHEMA)
     records = int((~blank).sum())
     if not len(good_idx):
-        return CsvBlock(_empty(columns), rejects, records)
+        return CsvBlock(_empty(columns), rejects, records), used, len(nl)
     try:
+        # polars refuses invalid UTF-8: such blocks take the exact path, which rejects the
+        # offending records as bad_encoding.
         frame = pl.read_csv(
-            io.BytesIO(body),
+            body,
             has_header=False,
             new_columns=columns,
             schema=dict.fromkeys(columns, pl.String),
@@ -194,9 +195,9 @@ def _parse_block(
     except pl.exceptions.PolarsError:
         frame = None
     if frame is None or frame.height != len(good_idx):
-        return _python_block(block, file, delim, columns, line0)
+        return _python_block(block, file, delim, columns, line0), used, len(nl)
     frame = frame.with_columns(pl.Series("__line", lines[good_idx], dtype=pl.Int64))
-    return CsvBlock(frame, rejects, records)
+    return CsvBlock(frame, rejects, records), used, len(nl)
 
 
 def _empty(columns: list[str]) -> pl.DataFrame:
@@ -247,9 +248,22 @@ def _python_block(block: bytes, file: str, delim: str, columns: list[str], line0
     return CsvBlock(frame, pl.DataFrame(rej, schema=REJECTS_SCHEMA), records)
 
 
-_TZ_FORMATS = ("%Y-%m-%dT%H:%M:%S%.f%#z", "%Y-%m-%d %H:%M:%S%.f%#z")
-_NAIVE_FORMATS = ("%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M")
-_EPOCH_RE = r"^\s*\d{9,10}(\.\d+)?\s*$"
+# Fast, exact forms first (polars parses these natively, ~10x faster than the general %#z).
+_TZ_FORMATS = (
+    "%Y-%m-%dT%H:%M:%SZ",
+    "%Y-%m-%dT%H:%M:%S%.fZ",
+    "%Y-%m-%dT%H:%M:%S%.f%#z",
+    "%Y-%m-%d %H:%M:%S%.f%#z",
+)
+_NAIVE_FORMATS = (
+    "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d %H:%M",
+)
+_EPOCH_RE = r"^\d{9,10}(\.\d+)?$"
+# Times outside 1990-01-01 .. 2100-01-01 are not comment times.
+_LO_US, _HI_US = 631_152_000_000_000, 4_102_444_800_000_000
 
 
 def parse_times(s: pl.Series, naive_tz: str | None, *, epoch_only: bool = False) -> pl.DataFrame:
@@ -257,8 +271,9 @@ def parse_times(s: pl.Series, naive_tz: str | None, *, epoch_only: bool = False)
 
     Accepts Unix seconds, ISO-8601 with ``Z`` or an offset, and (only with ``naive_tz``)
     ISO-8601 without an offset. Returns a frame with ``us`` (Int64) and ``reason`` (String,
-    null where the time parsed). Vectorized; only values that every format misses go through
-    Python's ``datetime.fromisoformat``.
+    null where the time parsed). Each format is tried only on the values the previous ones
+    missed, so the common case costs one vectorized parse; values every format misses go
+    through Python's ``datetime.fromisoformat``.
 
     Examples
     --------
@@ -268,74 +283,80 @@ def parse_times(s: pl.Series, naive_tz: str | None, *, epoch_only: bool = False)
     >>> parse_times(s, None)["us"].to_list()[:2]
     [1709748252000000, 1709748252000000]
     """
-    s = s.cast(pl.String).str.strip_chars()
-    is_epoch = s.str.contains(_EPOCH_RE)
-    epoch = pl.when(is_epoch).then(s.cast(pl.Float64, strict=False) * 1_000_000).otherwise(None)
-    frame = pl.DataFrame({"s": s, "is_epoch": is_epoch})
-    if epoch_only:
-        us = frame.select(epoch.round(0).cast(pl.Int64).alias("us"))["us"]
-        reason = pl.select(
-            pl.when(us.is_null()).then(pl.lit("bad_timestamp")).otherwise(None)
-        ).to_series()
-        return pl.DataFrame({"us": us, "reason": reason})
-    aware = pl.coalesce(
-        [
-            pl.col("s").str.to_datetime(f, strict=False, time_zone="UTC", time_unit="us")
-            for f in _TZ_FORMATS
-        ]
-    )
-    naive = pl.coalesce(
-        [pl.col("s").str.to_datetime(f, strict=False, time_unit="us") for f in _NAIVE_FORMATS]
-    )
-    if naive_tz:
-        naive_utc = naive.dt.replace_time_zone(
-            naive_tz, ambiguous="earliest", non_existent="null"
-        ).dt.convert_time_zone("UTC")
-    else:
-        naive_utc = pl.lit(None, dtype=pl.Datetime("us", "UTC"))
-    out = frame.select(
-        pl.coalesce(
-            epoch.round(0).cast(pl.Int64),
-            aware.dt.epoch("us"),
-            naive_utc.dt.epoch("us"),
-        ).alias("us"),
-        naive.is_not_null().alias("naive"),
-    )
-    us = out["us"]
-    reason = (
-        pl.DataFrame({"us": us, "naive": out["naive"]})
-        .select(
-            pl.when(pl.col("us").is_not_null())
-            .then(None)
-            .when(pl.col("naive"))
-            .then(pl.lit("naive_timestamp"))
-            .otherwise(pl.lit("bad_timestamp"))
-            .alias("reason")
-        )
-        .to_series()
-    )
-    # Python fallback for the odd forms every format missed (e.g. "+0300" offsets with a T).
-    missing = (us.is_null() & s.is_not_null() & (reason == "bad_timestamp")).arg_true()
-    if len(missing):
-        us = us.clone()
-        reason = reason.clone()
-        import zoneinfo
+    s = s.cast(pl.String)
+    if s.str.contains(r"^\s|\s$").any():
+        s = s.str.strip_chars()
+    us = pl.Series("us", [None] * len(s), dtype=pl.Int64)
+    naive = pl.Series("naive", [False] * len(s), dtype=pl.Boolean)
 
-        tz = zoneinfo.ZoneInfo(naive_tz) if naive_tz else None
-        for i in missing.to_list()[:100_000]:
-            try:
-                us[i] = iso_us(s[i], tz)
-                reason[i] = None
-            except BadTime as e:
-                reason[i] = e.reason
-    # Out-of-range values (before 1990 or after 2100) are not comment times.
-    lo, hi = 631_152_000_000_000, 4_102_444_800_000_000
-    bad_range = us.is_not_null() & ((us < lo) | (us > hi))
-    if bad_range.any():
-        us = pl.select(pl.when(bad_range).then(None).otherwise(us)).to_series().alias("us")
-        reason = (
-            pl.select(pl.when(bad_range).then(pl.lit("bad_timestamp")).otherwise(reason))
-            .to_series()
-            .alias("reason")
-        )
-    return pl.DataFrame({"us": us.alias("us"), "reason": reason.alias("reason")})
+    def attempt(parse: Any, todo: pl.Series | None = None) -> None:
+        nonlocal us
+        if todo is None:
+            if us.null_count() == len(us) and not s.null_count():  # first try: the whole column
+                us = parse(s).cast(pl.Int64).alias("us")
+                return
+            todo = (us.is_null() & s.is_not_null()).arg_true()
+        if not len(todo):
+            return
+        got = parse(s.gather(todo))
+        ok = got.is_not_null()
+        if ok.any():
+            us.scatter(todo.filter(ok), got.filter(ok))
+
+    def epoch(x: pl.Series) -> pl.Series:
+        is_num = x.str.contains(_EPOCH_RE)
+        val = (x.cast(pl.Float64, strict=False) * 1_000_000).round(0).cast(pl.Int64)
+        return pl.select(pl.when(is_num).then(val)).to_series()
+
+    if epoch_only:
+        attempt(epoch)
+    else:
+        for fmt in _TZ_FORMATS:
+            attempt(
+                lambda x, f=fmt: x.str.to_datetime(
+                    f, strict=False, time_zone="UTC", time_unit="us", cache=False
+                ).dt.epoch("us")
+            )
+        attempt(epoch)
+        todo = (us.is_null() & s.is_not_null()).arg_true()
+        if len(todo):
+            sub = s.gather(todo)
+            parsed = pl.select(
+                pl.coalesce(
+                    [
+                        sub.str.to_datetime(f, strict=False, time_unit="us", cache=False)
+                        for f in _NAIVE_FORMATS
+                    ]
+                )
+            ).to_series()
+            naive.scatter(todo, parsed.is_not_null())
+            if naive_tz:
+                utc = parsed.dt.replace_time_zone(
+                    naive_tz, ambiguous="earliest", non_existent="null"
+                ).dt.convert_time_zone("UTC")
+                attempt(lambda _x: utc.dt.epoch("us"), todo)
+        # Python fallback for odd forms every format missed (e.g. "+0300" offsets).
+        todo = (us.is_null() & s.is_not_null() & ~naive).arg_true()
+        if len(todo) and len(todo) <= 100_000:
+            import zoneinfo
+
+            tz = zoneinfo.ZoneInfo(naive_tz) if naive_tz else None
+            vals = []
+            for v in s.gather(todo).to_list():
+                try:
+                    vals.append(iso_us(v, tz))
+                except BadTime:
+                    vals.append(None)
+            attempt(lambda _x: pl.Series(vals, dtype=pl.Int64), todo)
+    us = pl.select(
+        pl.when((us >= _LO_US) & (us <= _HI_US)).then(us).otherwise(None).alias("us")
+    ).to_series()
+    reason = pl.select(
+        pl.when(us.is_not_null())
+        .then(None)
+        .when(naive & pl.lit(naive_tz is None))
+        .then(pl.lit("naive_timestamp"))
+        .otherwise(pl.lit("bad_timestamp"))
+        .alias("reason")
+    ).to_series()
+    return pl.DataFrame({"us": us, "reason": reason})

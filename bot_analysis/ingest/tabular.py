@@ -138,13 +138,17 @@ def _finish(
         .then(pl.lit("missing_id"))
         .when(pl.col("__time_reason").is_not_null())
         .then(pl.col("__time_reason"))
-        .when(pl.col("text").is_null() | (pl.col("text").str.strip_chars() == ""))
+        .when(pl.col("text").is_null() | pl.col("text").str.contains(r"^\s*$"))
         .then(pl.lit("missing_text"))
         .otherwise(None)
     )
     df = df.with_columns(reason.alias("__reason"), pl.int_range(0, pl.len()).alias("__row"))
-    bad = df.filter(pl.col("__reason").is_not_null())
-    good = df.filter(pl.col("__reason").is_null()).drop("__reason", "__time_reason", "__row")
+    if df["__reason"].null_count() == df.height:  # the common case: every row is good
+        bad, good = df.clear(), df
+    else:
+        bad = df.filter(pl.col("__reason").is_not_null())
+        good = df.filter(pl.col("__reason").is_null())
+    good = good.drop("__reason", "__time_reason", "__row")
     good = good.with_columns(
         pl.col("created_at").cast(pl.Datetime("us", "UTC")),
         pl.concat_str(pl.lit(prefix), pl.col("__line").cast(pl.String), pl.lit(suffix)).alias(
