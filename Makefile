@@ -22,14 +22,15 @@ test: lint
 	$(BIN)/python -m pytest
 
 demo: install
-	$(BIN)/bot-analysis analyze sample_data --out reports/demo
+	$(BIN)/bot-analysis analyze sample_data/dumps --out reports/demo
+	@echo "demo results: $(CURDIR)/reports/demo/"
 
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
 sample: install
-	$(BIN)/python scripts/generate_sample_data.py --out sample_data
+	$(BIN)/python scripts/generate_sample_data.py --out sample_data --seed 0 --comments 30000
 
 benchmark: install
 	$(BIN)/python scripts/benchmark.py

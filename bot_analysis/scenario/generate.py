@@ -1,0 +1,900 @@
+"""The scenario model: organic life, planted campaigns, organic look-alikes, and the writers.
+
+Sizes scale with ``comments`` (the committed sample uses 30,000): each planted campaign and
+each look-alike is instantiated once per 30,000 comments (at least once), with its own accounts
+and, for replicas, its own talking points.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+import json
+import random
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from . import texts as T
+
+__all__ = ["Scenario", "build", "generate"]
+
+START = datetime(2024, 10, 7, tzinfo=UTC)
+DAYS = 21
+MSK = timedelta(hours=3)  # the exporting machine's local time for Telegram's "date"
+UNIT = 30_000  # comments per instance of every planted style
+_T0 = START.timestamp()
+_T1 = _T0 + DAYS * 86400
+BRICS_START = datetime(2024, 10, 22, 6, tzinfo=UTC).timestamp()  # the summit: 22-24 October
+# Relative activity per hour of the day (UTC): low at night in Moscow/Kyiv (UTC+2/+3).
+_HOURLY = [2, 1, 1, 2, 4, 6, 8, 9, 9, 9, 9, 9, 9, 10, 10, 11, 12, 12, 11, 9, 7, 5, 4, 3]
+
+
+@dataclass
+class Account:
+    platform: str
+    aid: str
+    name: str
+    label: str = "organic"  # a campaign id, or "organic"
+    lookalike: str = ""  # organic look-alike type, or "" (background) / "campaign"
+
+
+@dataclass
+class Thread:
+    platform: str
+    key: str  # canonical thread_id
+    owner: int  # VK wall owner / Telegram chat id / 0
+    post_id: int
+    created: float
+    topic: str = "general"
+    lang: str = "ru"
+    comments: list[Comment] = field(default_factory=list)
+
+
+@dataclass
+class Comment:
+    thread: Thread
+    account: Account
+    ts: float
+    text: str
+    label: str = "organic"
+    lookalike: str = ""
+    parent: Comment | None = None
+    broken: str = ""  # reject reason this record is written to trigger, or ""
+    cid: str = ""  # canonical comment_id, set by the writer
+    native_id: int = 0
+
+
+@dataclass
+class Scenario:
+    seed: int
+    comments: list[Comment] = field(default_factory=list)
+    accounts: list[Account] = field(default_factory=list)
+    threads: dict[str, list[Thread]] = field(default_factory=dict)
+    campaigns: list[dict[str, Any]] = field(default_factory=list)
+    posts: list[tuple[str, str, str, float]] = field(default_factory=list)  # platform rows
+    # that are posts, not comments: (platform, comment_id, account_id, time)
+
+
+class _Ids:
+    """Unique, platform-shaped account ids drawn from one seeded RNG."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.used: set[str] = set()
+
+    def new(self, platform: str) -> str:
+        while True:
+            if platform == "vk":
+                v = str(self.rng.randint(100_000_000, 899_999_999))
+            elif platform == "telegram":
+                v = f"user{self.rng.randint(100_000_000, 7_999_999_999)}"
+            elif platform == "twitter":
+                v = str(self.rng.randint(10**17, 19 * 10**17))
+            else:
+                v = f"f{self.rng.randint(10_000, 9_999_999)}"
+            if (platform, v) not in self.used:
+                self.used.add((platform, v))  # type: ignore[arg-type]
+                return v
+
+
+_FIRST = [
+    "Анна",
+    "Иван",
+    "Ольга",
+    "Сергей",
+    "Мария",
+    "Дмитрий",
+    "Елена",
+    "Алексей",
+    "Наталья",
+    "Андрей",
+    "Юлия",
+    "Павел",
+    "Ирина",
+    "Олег",
+    "Татьяна",
+    "Максим",
+    "Оксана",
+    "Тарас",
+]
+_LAST = [
+    "Иванов",
+    "Петрова",
+    "Смирнов",
+    "Кузнецова",
+    "Попов",
+    "Соколова",
+    "Лебедев",
+    "Козлова",
+    "Новиков",
+    "Морозова",
+    "Шевченко",
+    "Коваленко",
+    "Бондаренко",
+    "Ткаченко",
+]
+
+
+def _diurnal(rng: random.Random, t0: float, t1: float) -> float:
+    """A time in [t0, t1) following the hourly activity curve (rejection sampling)."""
+    top = max(_HOURLY)
+    while True:
+        t = t0 + rng.random() * (t1 - t0)
+        if rng.random() * top < _HOURLY[int(t // 3600) % 24]:
+            return t
+
+
+class _Builder:
+    def __init__(self, seed: int, n_comments: int) -> None:
+        self.seed = seed
+        self.n = n_comments
+        self.replicas = max(1, round(n_comments / UNIT))
+        self.scale = n_comments / UNIT / self.replicas  # per-replica size factor (~1)
+        self.ids = _Ids(self._rng("ids"))
+        self.sc = Scenario(seed)
+
+    def _rng(self, name: str) -> random.Random:
+        return random.Random(f"bot_analysis-scenario:{self.seed}:{name}")
+
+    def account(
+        self, platform: str, rng: random.Random, label: str = "organic", lookalike: str = ""
+    ) -> Account:
+        aid = self.ids.new(platform)
+        if platform == "twitter":
+            name = f"{rng.choice(['news', 'anna', 'ivan', 'real', 'the', 'mr'])}_{aid[-5:]}"
+        else:
+            name = f"{rng.choice(_FIRST)} {rng.choice(_LAST)}"
+        a = Account(platform, aid, name, label, lookalike)
+        self.sc.accounts.append(a)
+        return a
+
+    def add(
+        self,
+        thread: Thread,
+        account: Account,
+        ts: float,
+        text: str,
+        *,
+        label: str = "organic",
+        lookalike: str = "",
+    ) -> Comment:
+        c = Comment(
+            thread, account, min(max(ts, thread.created + 1), _T1 - 1), text, label, lookalike
+        )
+        self.sc.comments.append(c)
+        thread.comments.append(c)
+        return c
+
+    # -- the world ------------------------------------------------------------------------
+
+    def threads(self) -> None:
+        rng = self._rng("threads")
+        th: dict[str, list[Thread]] = {"vk": [], "telegram": [], "twitter": [], "forum": []}
+        n_walls = 25 * self.replicas
+        self.vk_walls = [-rng.randint(10_000_000, 99_999_999) for _ in range(n_walls)]
+        for owner in self.vk_walls:
+            pid = rng.randint(1000, 90000)
+            t = _T0
+            while True:
+                t += rng.expovariate(6 / 86400)
+                if t >= _T1 - 3600:
+                    break
+                pid += rng.randint(1, 3)
+                th["vk"].append(Thread("vk", f"{owner}_{pid}", owner, pid, t))
+        self.tg_chat = rng.randint(1_100_000_000, 1_999_999_999)
+        t = _T0
+        mid = 1
+        while True:
+            t += rng.expovariate(8 * self.replicas / 86400)
+            if t >= _T1 - 3600:
+                break
+            th["telegram"].append(Thread("telegram", "", self.tg_chat, mid, t, lang="uk"))
+            mid += 1
+        for _ in range(300 * self.replicas):
+            t = _diurnal(rng, _T0, _T1 - 3600)
+            root = str(rng.randint(10**18, 19 * 10**17 + 10**18))
+            th["twitter"].append(Thread("twitter", root, 0, 0, t, lang="en"))
+        for i in range(50 * self.replicas):
+            t = _diurnal(rng, _T0, _T1 - 3600)
+            th["forum"].append(Thread("forum", f"topic{1000 + i}", 0, 0, t))
+        for v in th.values():
+            v.sort(key=lambda x: x.created)
+        # fan community wall: match threads (the fan group's home)
+        self.fan_walls = []
+        for r in range(self.replicas):
+            owner = -rng.randint(10_000_000, 99_999_999)
+            self.fan_walls.append(owner)
+            for m in range(6):
+                t = _T0 + (2 + m * 3.3) * 86400 + 16 * 3600 + rng.random() * 3600
+                th["vk"].append(
+                    Thread("vk", f"{owner}_{500 + m}", owner, 500 + m, t, topic=f"match{r}")
+                )
+        self.sc.threads = th
+        # popularity weights (heavy tailed) for organic comment placement
+        self.weights = {k: [rng.paretovariate(1.2) for _ in v] for k, v in th.items()}
+
+    def pick_thread(self, rng: random.Random, platform: str, t: float | None = None) -> Thread:
+        threads = self.sc.threads[platform]
+        if t is None:
+            return rng.choices(threads, self.weights[platform])[0]
+        # a thread created before t, preferring recent ones
+        lo = 0
+        hi = len(threads)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if threads[mid].created < t:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo == 0:
+            return threads[0]
+        back = min(lo, 1 + int(rng.expovariate(1 / 6)))
+        return threads[lo - back]
+
+    def background(self) -> None:
+        rng = self._rng("background")
+        total = int(self.n * 0.55)
+        split = {"vk": 0.6, "telegram": 0.2, "twitter": 0.15, "forum": 0.05}
+        for platform, share in split.items():
+            need = int(total * share)
+            slots: list[Account] = []
+            while len(slots) < need:
+                a = self.account(platform, rng)
+                k = min(int(rng.paretovariate(1.3)), 120)
+                slots.extend([a] * k)
+            slots = slots[:need]
+            rng.shuffle(slots)
+            for a in slots:
+                th = self.pick_thread(rng, platform)
+                ts = th.created + rng.expovariate(1 / (3 * 3600))
+                lang = th.lang if platform != "telegram" else rng.choice(["ru", "uk"])
+                if platform == "twitter":
+                    lang = rng.choice(["en", "en", "ru"])
+                self.add(th, a, ts, T.organic_text(rng, lang))
+
+    # -- planted campaigns ------------------------------------------------------------------
+
+    def _points(self, base: list[str], r: int, rng: random.Random) -> list[str]:
+        if r == 0:
+            return list(base)
+        # replicas push their own talking points: invented sentences of the same length
+        return [
+            " ".join(rng.choice(T.RU_WORDS) for _ in range(len(p.split()))).capitalize()
+            for p in base
+        ]
+
+    def _campaign(
+        self,
+        cid: str,
+        style: str,
+        accounts: list[Account],
+        points: list[str],
+        extra: dict[str, Any],
+    ) -> None:
+        comments = [c for c in self.sc.comments if c.label == cid]
+        self.sc.campaigns.append(
+            {
+                "campaign_id": cid,
+                "style": style,
+                "platforms": sorted({a.platform for a in accounts}),
+                "n_accounts": len(accounts),
+                "n_comments": len(comments),
+                "start": _iso(min(c.ts for c in comments)),
+                "end": _iso(max(c.ts for c in comments)),
+                "talking_points": points,
+                **extra,
+            }
+        )
+
+    def brics_burst(self, r: int) -> None:
+        rng = self._rng(f"brics{r}")
+        cid = f"brics_burst_{r}"
+        accounts = [
+            self.account("vk", rng, cid, "campaign")
+            for _ in range(max(20, round(150 * self.scale)))
+        ]
+        points = self._points(T.BRICS_POINTS, r, rng)
+        t0 = BRICS_START + r * 3600 * 5 % (86400 * 3)
+        t1 = t0 + 46 * 3600
+        walls = set(rng.sample(self.vk_walls, min(15, len(self.vk_walls))))
+        posts = [th for th in self.sc.threads["vk"] if th.owner in walls and t0 <= th.created < t1]
+        target = max(200, round(4000 * self.scale))
+        per_post = max(3, target // max(1, len(posts)))
+        n = 0
+        for th in posts:
+            wave = rng.sample(accounts, min(len(accounts), max(3, int(rng.gauss(per_post, 4)))))
+            for a in wave:
+                text = T.obfuscate(rng.choice(points), rng)
+                if rng.random() < 0.45:
+                    text += " " + T.BRICS_URL
+                self.add(
+                    th,
+                    a,
+                    th.created + rng.uniform(60, 50 * 60),
+                    text,
+                    label=cid,
+                    lookalike="campaign",
+                )
+                n += 1
+        self._campaign(cid, "fast_burst", accounts, points, {"link": T.BRICS_URL})
+
+    def slow_sync(self, r: int) -> None:
+        rng = self._rng(f"slow{r}")
+        cid = f"slow_sync_{r}"
+        accounts = [
+            self.account("vk", rng, cid, "campaign") for _ in range(max(12, round(30 * self.scale)))
+        ]
+        points = self._points(T.SLOW_POINTS, r, rng)
+        walls = rng.sample(self.vk_walls, 2)
+        t0 = _T0 + 3 * 86400
+        t1 = t0 + 10 * 86400
+        posts = [th for th in self.sc.threads["vk"] if th.owner in walls and t0 <= th.created < t1]
+        for th in posts:
+            k = rng.randint(8, min(15, len(accounts)))
+            for a in rng.sample(accounts, k):
+                text = T.obfuscate(rng.choice(points), rng, k=1)
+                self.add(
+                    th, a, th.created + rng.uniform(60, 300), text, label=cid, lookalike="campaign"
+                )
+        self._campaign(cid, "slow_synchronized", accounts, points, {"walls": walls})
+
+    def hashtag_push(self, r: int) -> None:
+        rng = self._rng(f"push{r}")
+        cid = f"hashtag_push_{r}"
+        accounts = [
+            self.account("twitter", rng, cid, "campaign")
+            for _ in range(max(20, round(60 * self.scale)))
+        ]
+        tag = T.PUSH_HASHTAG if r == 0 else f"#Кампания{r}Мир"
+        url = T.PUSH_URL if r == 0 else f"https://push{r}.example/go"
+        t0 = datetime(2024, 10, 23, 9, tzinfo=UTC).timestamp() + r * 7200
+        for a in accounts:
+            for _ in range(rng.randint(5, 10)):
+                ts = t0 + rng.uniform(0, 3 * 3600)
+                th = self.pick_thread(rng, "twitter", ts)
+                text = f"{rng.choice(T.PUSH_POINTS)} {tag}"
+                if rng.random() < 0.7:
+                    text += f" {url}"
+                if rng.random() < 0.5:
+                    text = T.obfuscate(text, rng, k=1)
+                self.add(th, a, ts, text, label=cid, lookalike="campaign")
+        self._campaign(cid, "hashtag_push", accounts, T.PUSH_POINTS, {"hashtag": tag, "link": url})
+
+    def cross_platform(self, r: int) -> None:
+        rng = self._rng(f"cross{r}")
+        cid = f"cross_platform_{r}"
+        k = max(8, round(20 * self.scale))
+        vk = [self.account("vk", rng, cid, "campaign") for _ in range(k)]
+        tg = [self.account("telegram", rng, cid, "campaign") for _ in range(k)]
+        points = self._points(T.CROSS_POINTS, r, rng)
+        url = T.CROSS_URL if r == 0 else f"https://cross{r}.example/truth"
+        t0 = datetime(2024, 10, 24, 12, tzinfo=UTC).timestamp() + r * 3600
+        for w in range(20):
+            tw = t0 + w * 3600 * 1.2
+            for platform, pool in (("vk", vk), ("telegram", tg)):
+                for a in rng.sample(pool, max(3, k * 2 // 5)):
+                    ts = tw + rng.uniform(0, 600)
+                    th = self.pick_thread(rng, platform, ts)
+                    text = T.obfuscate(rng.choice(points), rng, k=rng.randint(0, 2)) + " " + url
+                    self.add(th, a, ts, text, label=cid, lookalike="campaign")
+        self._campaign(cid, "cross_platform", vk + tg, points, {"link": url})
+
+    # -- organic look-alikes ----------------------------------------------------------------
+
+    def viral_news(self, r: int) -> None:
+        rng = self._rng(f"viral{r}")
+        t0 = datetime(2024, 10, 15, 14, tzinfo=UTC).timestamp() + r * 86400 * 0.37
+        url = T.NEWS_URL if r == 0 else f"https://lenta-news.example/story{r}"
+        news = [th for th in self.sc.threads["vk"] if t0 <= th.created < t0 + 4 * 3600][:6]
+        news += [th for th in self.sc.threads["telegram"] if t0 <= th.created < t0 + 4 * 3600][:2]
+        if not news:
+            news = [self.pick_thread(rng, "vk", t0 + 3600)]
+        for _ in range(round(2500 * self.scale)):
+            th = rng.choice(news)
+            a = self.account(th.platform, rng, "organic", "viral_news")
+            text = T.organic_text(rng, "ru", T.NEWS_WORDS["ru"])
+            if rng.random() < 0.4:
+                text += " " + url
+            self.add(th, a, th.created + rng.expovariate(1 / 3600), text, lookalike="viral_news")
+
+    def common_phrases(self, r: int) -> None:
+        rng = self._rng(f"common{r}")
+        for _ in range(round(2500 * self.scale)):
+            platform = rng.choice(["vk", "vk", "telegram", "twitter"])
+            a = self.account(platform, rng, "organic", "common_phrase")
+            th = self.pick_thread(rng, platform)
+            ts = th.created + rng.expovariate(1 / 7200)
+            self.add(th, a, ts, rng.choice(T.COMMON_PHRASES), lookalike="common_phrase")
+
+    def meme(self, r: int) -> None:
+        rng = self._rng(f"meme{r}")
+        text = T.MEME if r == 0 else f"{T.MEME} (версия {r})"
+        for _ in range(round(300 * self.scale)):
+            platform = rng.choice(["vk", "telegram"])
+            a = self.account(platform, rng, "organic", "meme")
+            ts = _diurnal(rng, _T0 + 3600, _T1 - 3600)
+            self.add(self.pick_thread(rng, platform, ts), a, ts, text, lookalike="meme")
+
+    def quote(self, r: int) -> None:
+        rng = self._rng(f"quote{r}")
+        t0 = _T0 + (8 + r % 10) * 86400
+        for _ in range(round(200 * self.scale)):
+            platform = rng.choice(["vk", "telegram", "twitter"])
+            a = self.account(platform, rng, "organic", "quote")
+            ts = _diurnal(rng, t0, t0 + 5 * 86400)
+            text = T.QUOTE + rng.choice(["", "", " — В. Цой", " 🎸", "!"])
+            self.add(self.pick_thread(rng, platform, ts), a, ts, text, lookalike="quote")
+
+    def hyperactive(self, r: int) -> None:
+        rng = self._rng(f"hyper{r}")
+        for i in range(10):
+            platform = "vk" if i < 7 else "telegram"
+            a = self.account(platform, rng, "organic", "hyperactive")
+            hello = T.GREETINGS[i]
+            for _ in range(round(150 * self.scale)):
+                ts = _diurnal(rng, _T0, _T1 - 3600)
+                text = hello if rng.random() < 0.3 else T.organic_text(rng, "ru")
+                self.add(self.pick_thread(rng, platform, ts), a, ts, text, lookalike="hyperactive")
+
+    def fan_group(self, r: int) -> None:
+        rng = self._rng(f"fans{r}")
+        fans = [
+            self.account("vk", rng, "organic", "fan_group")
+            for _ in range(max(15, round(40 * self.scale)))
+        ]
+        owner = self.fan_walls[r]
+        for th in (t for t in self.sc.threads["vk"] if t.owner == owner):
+            for a in rng.sample(fans, int(len(fans) * 0.75)):
+                for _ in range(rng.randint(2, 6)):
+                    ts = th.created + rng.uniform(0, 110 * 60)
+                    self.add(
+                        th,
+                        a,
+                        ts,
+                        T.organic_text(rng, "ru", T.FOOTBALL_WORDS),
+                        lookalike="fan_group",
+                    )
+
+    # -- replies and broken records ---------------------------------------------------------
+
+    def finish(self) -> None:
+        rng = self._rng("finish")
+        for threads in self.sc.threads.values():
+            for th in threads:
+                th.comments.sort(key=lambda c: (c.ts, c.account.aid))
+                tops: list[Comment] = []
+                for c in th.comments:
+                    if tops and c.label == "organic" and rng.random() < 0.2:
+                        c.parent = rng.choice(tops[-20:])
+                    else:
+                        tops.append(c)
+        # deliberately broken records among organic background comments
+        for c in self.sc.comments:
+            if c.label != "organic" or c.lookalike or c.parent is not None:
+                continue
+            p = c.thread.platform
+            u = rng.random()
+            if p == "vk" and u < 0.004:
+                c.broken = "missing_text"  # attachment-only comment: "text": ""
+            elif p == "telegram" and u < 0.004:
+                c.broken = "missing_text"  # sticker-only message
+            elif p == "twitter" and u < 0.002:
+                c.broken = "bad_timestamp"  # created_at null
+            elif p == "forum" and u < 0.01:
+                c.broken = rng.choice(["wrong_column_count", "naive_timestamp", "missing_id"])
+
+    def build(self) -> Scenario:
+        self.threads()
+        self.background()
+        for r in range(self.replicas):
+            self.brics_burst(r)
+            self.slow_sync(r)
+            self.hashtag_push(r)
+            self.cross_platform(r)
+            self.viral_news(r)
+            self.common_phrases(r)
+            self.meme(r)
+            self.quote(r)
+            self.hyperactive(r)
+            self.fan_group(r)
+        self.finish()
+        return self.sc
+
+
+def build(seed: int = 0, comments: int = UNIT) -> Scenario:
+    """Build the scenario in memory (deterministic for a seed and a size)."""
+    return _Builder(seed, comments).build()
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat().replace("+00:00", "Z")
+
+
+# ---------------------------------------------------------------------------------------------
+# Writers: each returns {file name: {reason: count}} of deliberately broken records.
+
+
+def _gz(path: Path, data: bytes) -> None:
+    buf = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=buf, mtime=0, compresslevel=6) as g:
+        g.write(data)
+    path.write_bytes(buf.getvalue())
+
+
+def _write_vk(sc: Scenario, dumps: Path) -> dict[str, dict[str, int]]:
+    rng = random.Random(f"vkwrite:{sc.seed}")
+    lines = []
+    broken: dict[str, int] = {}
+    next_id: dict[int, int] = {}
+    for th in sc.threads["vk"]:
+        if not th.comments:
+            continue
+        for c in th.comments:  # ids grow with time on a wall
+            nid = next_id.get(th.owner, rng.randint(1000, 50000)) + rng.randint(1, 4)
+            next_id[th.owner] = nid
+            c.native_id = nid
+            c.cid = f"{th.owner}_{nid}"
+        items = []
+        by_parent: dict[int, list[dict]] = {}
+        authors: dict[str, Account] = {}
+        for c in th.comments:
+            a = c.account
+            authors[a.aid] = a
+            item: dict[str, Any] = {
+                "id": c.native_id,
+                "from_id": int(a.aid),
+                "post_id": th.post_id,
+                "owner_id": th.owner,
+                "parents_stack": [],
+                "date": int(c.ts),
+                "text": "" if c.broken == "missing_text" else c.text,
+                "likes": {"can_like": 1, "count": int(rng.expovariate(0.5)), "user_likes": 0},
+            }
+            if c.broken:
+                broken[c.broken] = broken.get(c.broken, 0) + 1
+                item["attachments"] = [{"type": "sticker", "sticker": {"sticker_id": 9}}]
+            if c.parent is not None:
+                item["parents_stack"] = [c.parent.native_id]
+                item["reply_to_comment"] = c.parent.native_id
+                item["reply_to_user"] = int(c.parent.account.aid)
+                by_parent.setdefault(c.parent.native_id, []).append(item)
+            else:
+                items.append(item)
+        for item in items:
+            replies = by_parent.get(item["id"], [])
+            item["thread"] = {
+                "count": len(replies),
+                "items": replies[:10],
+                "can_post": True,
+                "show_reply_button": True,
+                "groups_can_post": True,
+            }
+            # replies beyond the first 10 come from a separate comment_id call: add them flat
+        flat_extra = [r for item in items for r in by_parent.get(item["id"], [])[10:]]
+        resp = {
+            "count": len(th.comments),
+            "current_level_count": len(items),
+            "can_post": True,
+            "items": items + flat_extra,
+            "profiles": [
+                {
+                    "id": int(a.aid),
+                    "first_name": a.name.split()[0],
+                    "last_name": a.name.split()[-1],
+                    "can_access_closed": True,
+                    "is_closed": False,
+                }
+                for a in sorted(authors.values(), key=lambda x: x.aid)
+            ],
+            "groups": [
+                {
+                    "id": -th.owner,
+                    "name": f"Сообщество {-th.owner}",
+                    "screen_name": f"club{-th.owner}",
+                    "type": "page",
+                    "is_closed": 0,
+                }
+            ],
+        }
+        lines.append(json.dumps({"response": resp}, ensure_ascii=False))
+    _gz(dumps / "vk_wall_comments.jsonl.gz", ("\n".join(lines) + "\n").encode())
+    # an overlapping re-scrape: some responses fetched again (exact duplicates)
+    again = rng.sample(lines, max(1, len(lines) // 50))
+    texts = [t for x in again for t in _vk_texts(json.loads(x))]
+    overlap = {
+        "duplicates": sum(1 for t in texts if t),
+        "missing_text": sum(1 for t in texts if not t),
+    }
+    _gz(dumps / "vk_rescrape_overlap.jsonl.gz", ("\n".join(again) + "\n").encode())
+    return {
+        "vk_wall_comments.jsonl.gz": broken,
+        "vk_rescrape_overlap.jsonl.gz": {k: v for k, v in overlap.items() if v},
+    }
+
+
+def _vk_texts(doc: dict) -> list[str]:
+    out = []
+    for it in doc["response"]["items"]:
+        out.append(it["text"])
+        out.extend(r["text"] for r in it.get("thread", {}).get("items", []))
+    return out
+
+
+def _write_telegram(sc: Scenario, dumps: Path) -> dict[str, dict[str, int]]:
+    rng = random.Random(f"tgwrite:{sc.seed}")
+    chat = sc.threads["telegram"][0].owner
+    events: list[tuple[float, int, Any]] = []
+    for th in sc.threads["telegram"]:
+        events.append((th.created, 0, th))
+        for c in th.comments:
+            events.append((c.ts, 1, c))
+    for _ in range(12):  # service messages: joins and pins (skipped, not rows)
+        events.append((_diurnal(rng, _T0, _T1), 2, None))
+    events.sort(key=lambda e: (e[0], e[1], getattr(e[2], "ts", 0)))
+    msgs = []
+    broken: dict[str, int] = {}
+    skipped = 0
+    mid = 1
+    post_mid: dict[int, int] = {}
+    for ts, kind, obj in events:
+        base = {
+            "id": mid,
+            "type": "message",
+            "date": datetime.fromtimestamp(int(ts), UTC)
+            .replace(tzinfo=None)
+            .__add__(MSK)
+            .isoformat(),
+            "date_unixtime": str(int(ts)),
+        }
+        if kind == 2:
+            skipped += 1
+            base.update(
+                type="service",
+                actor="Новый участник",
+                actor_id=f"user{mid + 10**9}",
+                action="join_group_by_link",
+                text="",
+                text_entities=[],
+            )
+        elif kind == 0:
+            th = obj
+            post_mid[id(th)] = mid
+            th.key = f"{chat}:{mid}"
+            th.post_id = mid
+            text = T.organic_text(rng, "uk")
+            sc.posts.append(("telegram", f"{chat}:{mid}", f"channel{chat + 7}", ts))
+            base.update(
+                {
+                    "from": "Новини Громади",
+                    "from_id": f"channel{chat + 7}",
+                    "forwarded_from": "Новини Громади",
+                    "text": text,
+                    "text_entities": [{"type": "plain", "text": text}],
+                }
+            )
+        else:
+            c = obj
+            c.native_id = mid
+            c.cid = f"{chat}:{mid}"
+            a = c.account
+            reply = c.parent.native_id if c.parent is not None else post_mid[id(c.thread)]
+            text: Any = "" if c.broken == "missing_text" else c.text
+            entities = [{"type": "plain", "text": text}] if text else []
+            if text and "https://" in text:
+                pre, _, rest = text.partition("https://")
+                url, sp, post = rest.partition(" ")
+                parts = [
+                    p for p in (pre, {"type": "link", "text": "https://" + url}, sp + post) if p
+                ]
+                text = parts
+                entities = [
+                    p if isinstance(p, dict) else {"type": "plain", "text": p} for p in parts
+                ]
+            base.update(
+                {
+                    "from": a.name,
+                    "from_id": a.aid,
+                    "reply_to_message_id": reply,
+                    "text": text,
+                    "text_entities": entities,
+                }
+            )
+            if c.broken:
+                base["sticker_emoji"] = "👍"
+                base["media_type"] = "sticker"
+                broken[c.broken] = broken.get(c.broken, 0) + 1
+        msgs.append(base)
+        mid += 1
+    doc = {
+        "name": "Новини Громади — обговорення",
+        "type": "public_supergroup",
+        "id": chat,
+        "messages": msgs,
+    }
+    _gz(dumps / "telegram_result.json.gz", json.dumps(doc, ensure_ascii=False, indent=1).encode())
+    return {"telegram_result.json.gz": {**broken, "skipped": skipped}}
+
+
+def _write_twitter(sc: Scenario, dumps: Path) -> dict[str, dict[str, int]]:
+    rng = random.Random(f"twwrite:{sc.seed}")
+    out = []
+    broken: dict[str, int] = {}
+    comments = sorted(
+        (c for th in sc.threads["twitter"] for c in th.comments),
+        key=lambda c: (c.ts, c.account.aid),
+    )
+    base_id = 1_848_000_000_000_000_000
+    for i, c in enumerate(comments):
+        tid = str(base_id + i * 1000 + rng.randint(0, 999))
+        c.cid = tid
+        a = c.account
+        parent = c.parent.cid if c.parent is not None else c.thread.key
+        words = c.text.split()
+        tw: dict[str, Any] = {
+            "id": tid,
+            "text": c.text,
+            "created_at": None
+            if c.broken == "bad_timestamp"
+            else datetime.fromtimestamp(c.ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            "author_id": a.aid,
+            "conversation_id": c.thread.key,
+            "referenced_tweets": [{"type": "replied_to", "id": parent}],
+            "public_metrics": {
+                "retweet_count": 0,
+                "reply_count": 0,
+                "like_count": int(rng.expovariate(0.3)),
+                "quote_count": 0,
+            },
+            "entities": {
+                "hashtags": [{"tag": w[1:]} for w in words if w.startswith("#")],
+                "urls": [{"expanded_url": w} for w in words if w.startswith("https://")],
+            },
+            "lang": "ru" if any("а" <= ch <= "я" for ch in c.text) else "en",
+            "author": {"id": a.aid, "username": a.name, "name": a.name},
+        }
+        if c.broken:
+            broken[c.broken] = broken.get(c.broken, 0) + 1
+        out.append(json.dumps(tw, ensure_ascii=False))
+    # an interrupted collection run: the last line is cut off
+    last = json.dumps({"id": str(base_id - 1), "text": "обрыв", "author_id": "1"})
+    out.append(last[: len(last) // 2])
+    broken["bad_json"] = 1
+    _gz(dumps / "twitter_tweets.jsonl.gz", ("\n".join(out) + "\n").encode())
+    return {"twitter_tweets.jsonl.gz": broken}
+
+
+def _write_forum(sc: Scenario, dumps: Path) -> dict[str, dict[str, int]]:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(["comment_id", "account_id", "created_at", "text", "thread_id", "parent_id"])
+    broken: dict[str, int] = {}
+    comments = sorted(
+        (c for th in sc.threads["forum"] for c in th.comments), key=lambda c: (c.ts, c.account.aid)
+    )
+    for i, c in enumerate(comments):
+        c.cid = f"m{100000 + i}"
+        ts = datetime.fromtimestamp(c.ts, UTC).isoformat(timespec="seconds")
+        row = [
+            c.cid,
+            c.account.aid,
+            ts.replace("+00:00", "+00:00"),
+            c.text,
+            c.thread.key,
+            c.parent.cid if c.parent is not None else "",
+        ]
+        if c.broken == "wrong_column_count":
+            row.append("extra field")
+        elif c.broken == "naive_timestamp":
+            row[2] = ts[:19].replace("T", " ")
+        elif c.broken == "missing_id":
+            row[0] = ""
+        if c.broken:
+            broken[c.broken] = broken.get(c.broken, 0) + 1
+        w.writerow(row)
+    (dumps / "forum_export.csv").write_text(buf.getvalue(), encoding="utf-8", newline="")
+    return {"forum_export.csv": broken}
+
+
+def _write_truth(sc: Scenario, truth: Path, broken: dict[str, dict[str, int]]) -> None:
+    platform = {"vk": "vk", "telegram": "telegram", "twitter": "twitter", "forum": "generic"}
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["platform", "account_id", "label", "lookalike", "n_comments"])
+    for p, aid in sorted({(p, aid) for p, _, aid, _ in sc.posts}):
+        w.writerow([p, aid, "organic", "channel", sum(1 for x in sc.posts if x[2] == aid)])
+    counts: dict[int, int] = {}
+    for c in sc.comments:
+        if not c.broken:
+            counts[id(c.account)] = counts.get(id(c.account), 0) + 1
+    for a in sc.accounts:
+        w.writerow([platform[a.platform], a.aid, a.label, a.lookalike, counts.get(id(a), 0)])
+    _gz(truth / "accounts.csv.gz", buf.getvalue().encode())
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["platform", "comment_id", "account_id", "label", "lookalike", "created_at"])
+    rows = [
+        (c.ts, platform[c.thread.platform], c.cid, c.account.aid, c.label, c.lookalike)
+        for c in sc.comments
+        if not c.broken
+    ]
+    rows += [(ts, p, cid, aid, "organic", "channel_post") for p, cid, aid, ts in sc.posts]
+    for ts, *row in sorted(rows, key=lambda r: (r[0], r[2])):
+        w.writerow([*row, _iso(ts)])
+    _gz(truth / "comments.csv.gz", buf.getvalue().encode())
+    (truth / "campaigns.json").write_text(
+        json.dumps(sc.campaigns, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+    summary = {
+        "seed": sc.seed,
+        "comments_valid": sum(1 for c in sc.comments if not c.broken) + len(sc.posts),
+        "comments_campaign": sum(1 for c in sc.comments if c.label != "organic" and not c.broken),
+        "accounts": len(sc.accounts),
+        "accounts_campaign": sum(1 for a in sc.accounts if a.label != "organic"),
+        "lookalikes": _tally(
+            c.lookalike for c in sc.comments if c.label == "organic" and c.lookalike
+        ),
+        "broken_records": broken,
+    }
+    (truth / "scenario.json").write_text(
+        json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+
+
+def _tally(values: Any) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for v in values:
+        out[v] = out.get(v, 0) + 1
+    return dict(sorted(out.items()))
+
+
+def generate(out: str | Path, seed: int = 0, comments: int = UNIT) -> dict[str, Any]:
+    """Build the scenario and write ``out/dumps`` and ``out/truth``; return the summary.
+
+    The same seed and size give the same bytes (gzip headers carry no time stamp).
+    """
+    out = Path(out)
+    dumps, truth = out / "dumps", out / "truth"
+    dumps.mkdir(parents=True, exist_ok=True)
+    truth.mkdir(parents=True, exist_ok=True)
+    sc = build(seed, comments)
+    broken: dict[str, dict[str, int]] = {}
+    broken.update(_write_vk(sc, dumps))
+    broken.update(_write_telegram(sc, dumps))
+    broken.update(_write_twitter(sc, dumps))
+    broken.update(_write_forum(sc, dumps))
+    _write_truth(sc, truth, broken)
+    return json.loads((truth / "scenario.json").read_text(encoding="utf-8"))
+
+
+def file_hashes(folder: str | Path) -> dict[str, str]:
+    """SHA-256 of every file under ``folder`` (for the same-seed-same-bytes check)."""
+    folder = Path(folder)
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
