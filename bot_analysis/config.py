@@ -14,7 +14,7 @@ from typing import Any
 
 from .errors import ConfigError
 
-__all__ = ["Config", "IngestConfig", "bad_value", "load_config"]
+__all__ = ["Config", "IngestConfig", "NearDupConfig", "bad_value", "load_config"]
 
 
 def bad_value(key: str, value: object, allowed: str) -> ConfigError:
@@ -55,12 +55,68 @@ class IngestConfig:
 
 
 @dataclass(frozen=True)
+class NearDupConfig:
+    """Parameters of near-duplicate detection (text normalization, MinHash, LSH, clusters)."""
+
+    num_perm: int = 128
+    """MinHash permutations; the Jaccard estimate's standard error is at most 0.045 at 128."""
+    threshold: float = 0.6
+    """Jaccard similarity of shingle sets above which two texts are near-duplicates; copies of
+    a talking point with a synonym swap and a greeting prefix score ~0.65-0.8 on word 1+2-grams."""
+    bands: int | None = None
+    """LSH bands; None takes datasketch's optimal (bands, rows) for the threshold."""
+    rows: int | None = None
+    """LSH rows per band (with bands); bands * rows must not exceed num_perm."""
+    min_words: int = 6
+    """Texts with fewer tokens are shingled by characters (word sets of short texts are brittle)."""
+    word_ngrams: tuple[int, ...] = (1, 2)
+    """Word n-gram sizes for longer texts: unigrams tolerate swaps, bigrams keep specificity."""
+    char_n: int = 3
+    """Character n-gram size for short texts."""
+    max_bucket_pairs: int = 32
+    """An LSH bucket pairs each text with at most this many bucket neighbours (plus the bucket's
+    first text): bounded work when thousands of copies share a bucket."""
+    cohesion: float = 0.35
+    """A cluster member whose estimated Jaccard with the cluster's centre falls below this is
+    split off, so chains of weakly similar texts do not merge unrelated talking points."""
+    min_tokens: int = 4
+    """Clusters whose texts have fewer distinct word tokens carry no information ("+1")."""
+    min_info_bits: float = 32.0
+    """... nor do texts whose tokens' summed inverse document frequency (bits) is below this."""
+
+    def __post_init__(self) -> None:
+        if not 16 <= self.num_perm <= 1024:
+            raise bad_value("neardup.num_perm", self.num_perm, "an int in [16, 1024]")
+        if not 0 < self.threshold <= 1:
+            raise bad_value("neardup.threshold", self.threshold, "a float in (0, 1]")
+        if (self.bands is None) != (self.rows is None):
+            raise bad_value("neardup.bands/rows", (self.bands, self.rows), "both set or both None")
+        if (
+            self.bands is not None
+            and self.rows is not None
+            and self.bands * self.rows > self.num_perm
+        ):
+            raise bad_value(
+                "neardup.bands*rows", self.bands * self.rows, f"<= num_perm ({self.num_perm})"
+            )
+        if not self.word_ngrams or not set(self.word_ngrams) <= {1, 2}:
+            raise bad_value("neardup.word_ngrams", self.word_ngrams, "a non-empty subset of (1, 2)")
+        if not 2 <= self.char_n <= 8:
+            raise bad_value("neardup.char_n", self.char_n, "an int in [2, 8]")
+        if self.max_bucket_pairs < 1:
+            raise bad_value("neardup.max_bucket_pairs", self.max_bucket_pairs, "an int >= 1")
+        if not 0 <= self.cohesion <= 1:
+            raise bad_value("neardup.cohesion", self.cohesion, "a float in [0, 1]")
+
+
+@dataclass(frozen=True)
 class Config:
     """All parameters of a run. ``seed`` feeds every random step."""
 
     seed: int = 0
     """One seed for every random step (MinHash permutations, community detection)."""
     ingest: IngestConfig = field(default_factory=IngestConfig)
+    neardup: NearDupConfig = field(default_factory=NearDupConfig)
 
     def __post_init__(self) -> None:
         if not isinstance(self.seed, int) or self.seed < 0:
@@ -75,7 +131,7 @@ class Config:
         return _apply(self, changes)
 
 
-_SECTIONS = {"ingest": IngestConfig}
+_SECTIONS = {"ingest": IngestConfig, "neardup": NearDupConfig}
 
 
 def _apply(cfg: Config, changes: dict[str, Any]) -> Config:
@@ -120,7 +176,11 @@ def load_config(path: str | Path | None) -> Config:
     for key, value in data.items():
         if isinstance(value, dict):
             for k, v in value.items():
-                flat[f"{key}.{k}"] = tuple(map(tuple, v)) if k == "mapping" else v
+                if k == "mapping":
+                    v = tuple(map(tuple, v))
+                elif isinstance(v, list):
+                    v = tuple(v)
+                flat[f"{key}.{k}"] = v
         else:
             flat[key] = value
     return _apply(cfg, flat)

@@ -24,6 +24,7 @@ from .config import Config
 from .errors import ReportError
 from .exports import write_csv
 from .ingest import IngestResult, read_inputs
+from .neardup import NearDupResult, find_clusters
 
 __all__ = ["Result", "analyze", "ingest", "write_outputs"]
 log = logging.getLogger(__name__)
@@ -38,11 +39,12 @@ class Result:
     ingest: IngestResult
     timings: dict[str, float] = field(default_factory=dict)
     started_at: str = ""
+    neardup: NearDupResult | None = None
 
     @property
     def comments(self) -> pl.DataFrame:
-        """The canonical comment table (plus derived columns once later stages run)."""
-        return self.ingest.comments
+        """The canonical comment table plus the derived columns of the stages that ran."""
+        return self.neardup.comments if self.neardup else self.ingest.comments
 
     def run_info(self) -> dict[str, Any]:
         """The content of run.json."""
@@ -61,6 +63,7 @@ class Result:
             "counts": self.ingest.counts(),
             "files": self.ingest.files,
             "invariant": "rows_read == accepted + rejected + duplicates_dropped",
+            "neardup": self.neardup.stats if self.neardup else None,
             "timings_s": self.timings,
         }
 
@@ -106,7 +109,14 @@ def analyze(
     progress : callable, optional
         ``progress(stage, done, total, info=...)`` for a progress display.
     """
-    return ingest(inputs, config, fmt=fmt, progress=progress)
+    cfg = config or Config()
+    result = ingest(inputs, cfg, fmt=fmt, progress=progress)
+    report = progress or (lambda *a, **k: None)
+    t0 = time.perf_counter()
+    report("neardup", 0, None, info="normalizing, MinHash, LSH")
+    result.neardup = find_clusters(result.ingest.comments, cfg.neardup, cfg.seed)
+    result.timings["neardup"] = round(time.perf_counter() - t0, 3)
+    return result
 
 
 def write_outputs(result: Result, out: str | Path) -> list[Path]:
@@ -133,6 +143,10 @@ def write_outputs(result: Result, out: str | Path) -> list[Path]:
     p = out / "rejects.csv"
     write_csv(result.ingest.rejects, p)
     written.append(p)
+    if result.neardup is not None:
+        p = out / "clusters.csv"
+        write_csv(result.neardup.clusters, p)
+        written.append(p)
     result.timings["write"] = round(time.perf_counter() - t0, 3)
     p = out / "run.json"
     p.write_text(json.dumps(result.run_info(), indent=2, ensure_ascii=False), encoding="utf-8")

@@ -371,18 +371,19 @@ class _Builder:
         ]
         tag = T.PUSH_HASHTAG if r == 0 else f"#Кампания{r}Мир"
         url = T.PUSH_URL if r == 0 else f"https://push{r}.example/go"
+        points = self._points(T.PUSH_POINTS, r, rng)
         t0 = datetime(2024, 10, 23, 9, tzinfo=UTC).timestamp() + r * 7200
         for a in accounts:
             for _ in range(rng.randint(5, 10)):
                 ts = t0 + rng.uniform(0, 3 * 3600)
                 th = self.pick_thread(rng, "twitter", ts)
-                text = f"{rng.choice(T.PUSH_POINTS)} {tag}"
+                text = f"{rng.choice(points)} {tag}"
                 if rng.random() < 0.7:
                     text += f" {url}"
                 if rng.random() < 0.5:
                     text = T.obfuscate(text, rng, k=1)
                 self.add(th, a, ts, text, label=cid, lookalike="campaign")
-        self._campaign(cid, "hashtag_push", accounts, T.PUSH_POINTS, {"hashtag": tag, "link": url})
+        self._campaign(cid, "hashtag_push", accounts, points, {"hashtag": tag, "link": url})
 
     def cross_platform(self, r: int) -> None:
         rng = self._rng(f"cross{r}")

@@ -1,0 +1,333 @@
+"""Near-duplicate comments: normalized texts -> MinHash signatures -> LSH candidates -> clusters.
+
+Work is done once per distinct text: identical raw texts are normalized once, identical
+normalized texts become one node. Each node's shingles (see :mod:`bot_analysis.text`) are
+MinHashed with datasketch's own ``affine32`` scheme and permutations (``MinHash(seed=...)``),
+computed in numpy batch by batch; the signatures are bit-identical to ``datasketch.MinHash``
+fed the same shingle hashes. LSH banding uses datasketch's optimal (bands, rows) for the
+threshold; a bucket pairs each node with a bounded number of bucket neighbours, so thousands
+of copies in one bucket cost linear, not quadratic, work. Candidate pairs are verified on the
+signatures (estimated Jaccard >= threshold) and clustered as connected components, split where
+a member is too far from its component's centre (cohesion), so that chains of weakly similar
+texts cannot merge unrelated talking points.
+
+References
+----------
+.. [1] A. Broder, "On the resemblance and containment of documents", 1997.
+.. [2] J. Leskovec, A. Rajaraman, J. Ullman, "Mining of Massive Datasets", ch. 3 (LSH).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from .config import NearDupConfig
+from .text import extract_hashtags, extract_urls, normalize_texts, shingle
+
+__all__ = ["NearDupResult", "find_clusters", "lsh_params", "minhash_signatures"]
+log = logging.getLogger(__name__)
+
+# Nodes per signature batch: 20k nodes x ~40 shingles x 128 perms x 4 bytes ~ 400 MB peak.
+_SIG_BATCH_SHINGLES = 400_000
+
+
+@dataclass
+class NearDupResult:
+    """``comments``: the input plus text_norm, urls, hashtags, node, cluster_id.
+    ``clusters``: one row per cluster (see :func:`find_clusters`)."""
+
+    comments: pl.DataFrame
+    clusters: pl.DataFrame
+    stats: dict
+
+
+def lsh_params(cfg: NearDupConfig) -> tuple[int, int]:
+    """(bands, rows): the configured ones, else datasketch's optimum for the threshold.
+
+    Examples
+    --------
+    >>> lsh_params(NearDupConfig(threshold=0.6, num_perm=128))
+    (18, 7)
+    """
+    if cfg.bands is not None and cfg.rows is not None:
+        return cfg.bands, cfg.rows
+    from datasketch.lsh import _optimal_param
+
+    return _optimal_param(cfg.threshold, cfg.num_perm, 0.5, 0.5)
+
+
+def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    from datasketch import MinHash
+
+    m = MinHash(num_perm=num_perm, seed=seed, scheme="affine32")
+    a, b = m.permutations
+    return a.astype(np.uint32), b.astype(np.uint32)
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
+
+
+def minhash_signatures(
+    offsets: np.ndarray, hashes: np.ndarray, num_perm: int, seed: int
+) -> np.ndarray:
+    """MinHash signatures (n x num_perm, uint32) of sets given in CSR form.
+
+    Equal to ``datasketch.MinHash(num_perm, seed, hashfunc=lambda x: x)`` updated with each
+    set's 32-bit hashes (datasketch's ``affine32`` scheme: fmix32, then ``a * h + b`` mod 2^32).
+    Every set must be non-empty.
+    """
+    a, b = _permutations(num_perm, seed)
+    mixed = _fmix32(hashes.astype(np.uint32))
+    n = len(offsets) - 1
+    out = np.empty((n, num_perm), dtype=np.uint32)
+    start = 0
+    while start < n:
+        stop = int(np.searchsorted(offsets, offsets[start] + _SIG_BATCH_SHINGLES, side="right"))
+        stop = min(max(stop - 1, start + 1), n)
+        lo, hi = int(offsets[start]), int(offsets[stop])
+        phv = mixed[lo:hi, None] * a[None, :] + b[None, :]
+        out[start:stop] = np.minimum.reduceat(phv, offsets[start:stop] - lo, axis=0)
+        start = stop
+    return out
+
+
+def _band_keys(sig: np.ndarray, band: int, rows: int) -> np.ndarray:
+    cols = sig[:, band * rows : (band + 1) * rows].astype(np.uint64)
+    key = np.full(len(sig), 0x9E3779B97F4A7C15 ^ band, dtype=np.uint64)
+    for j in range(cols.shape[1]):
+        key = (key ^ cols[:, j]) * np.uint64(0xFF51AFD7ED558CCD)
+        key ^= key >> np.uint64(33)
+    return key
+
+
+def lsh_candidate_pairs(
+    sig: np.ndarray, bands: int, rows: int, max_bucket_pairs: int | None
+) -> np.ndarray:
+    """Pairs (i < j) of rows that share at least one band, as an (m, 2) int64 array.
+
+    With ``max_bucket_pairs=None`` every pair in a bucket is returned (as datasketch's
+    ``MinHashLSH`` would find); otherwise each member is paired with the next
+    ``max_bucket_pairs`` members of its bucket and with the bucket's first member.
+    """
+    out = []
+    for band in range(bands):
+        key = _band_keys(sig, band, rows)
+        order = np.argsort(key, kind="stable")
+        k = key[order]
+        dup = np.zeros(len(k), dtype=bool)
+        dup[1:] = k[1:] == k[:-1]
+        dup[:-1] |= k[:-1] == k[1:]
+        idx = order[dup]  # members of buckets with two or more rows, bucket by bucket
+        kk = k[dup]
+        if not len(idx):
+            continue
+        starts = np.flatnonzero(np.concatenate(([True], kk[1:] != kk[:-1])))
+        size = np.diff(np.concatenate((starts, [len(kk)])))
+        first = np.repeat(idx[starts], size)
+        limit = int(size.max()) - 1 if max_bucket_pairs is None else max_bucket_pairs
+        for d in range(1, min(limit, int(size.max()) - 1) + 1):
+            same = kk[d:] == kk[:-d]
+            out.append(np.stack([idx[:-d][same], idx[d:][same]], axis=1))
+        if max_bucket_pairs is not None:
+            big = first != idx
+            out.append(np.stack([first[big], idx[big]], axis=1))
+    if not out:
+        return np.zeros((0, 2), dtype=np.int64)
+    pairs = np.concatenate(out).astype(np.int64)
+    pairs = np.sort(pairs, axis=1)
+    return np.unique(pairs, axis=0)
+
+
+def _estimated_jaccard(sig: np.ndarray, pairs: np.ndarray) -> np.ndarray:
+    out = np.empty(len(pairs), dtype=np.float32)
+    step = max(1, 4_000_000 // sig.shape[1])
+    for s in range(0, len(pairs), step):
+        p = pairs[s : s + step]
+        out[s : s + step] = (sig[p[:, 0]] == sig[p[:, 1]]).mean(axis=1)
+    return out
+
+
+def _cluster(sig: np.ndarray, edges: np.ndarray, cohesion: float) -> np.ndarray:
+    """Component label per node (-1 for nodes without edges), split by cohesion."""
+    n = len(sig)
+    labels = np.full(n, -1, dtype=np.int64)
+    if not len(edges):
+        return labels
+    todo = [edges]
+    next_label = 0
+    nodes_seen = np.zeros(n, dtype=bool)
+    while todo:
+        e = todo.pop()
+        g = coo_matrix((np.ones(len(e)), (e[:, 0], e[:, 1])), shape=(n, n))
+        _, comp = connected_components(g, directed=False)
+        involved = np.unique(e)
+        deg = np.bincount(e.ravel(), minlength=n)
+        comp_inv = comp[involved]
+        order = np.lexsort((involved, -deg[involved], comp_inv))
+        nodes, comps = involved[order], comp_inv[order]
+        starts = np.flatnonzero(np.concatenate(([True], comps[1:] != comps[:-1])))
+        centre = np.repeat(nodes[starts], np.diff(np.concatenate((starts, [len(nodes)]))))
+        sim = (sig[nodes] == sig[centre]).mean(axis=1)
+        far = sim < cohesion
+        keep_nodes = nodes[~far]
+        keep_comp = comps[~far]
+        _, relabel = np.unique(keep_comp, return_inverse=True)
+        labels[keep_nodes] = relabel + next_label
+        next_label += int(relabel.max()) + 1 if len(relabel) else 0
+        nodes_seen[keep_nodes] = True
+        if far.any():
+            far_nodes = np.zeros(n, dtype=bool)
+            far_nodes[nodes[far]] = True
+            rest = e[far_nodes[e[:, 0]] & far_nodes[e[:, 1]]]
+            if len(rest) and len(rest) < len(e):
+                todo.append(rest)
+    return labels
+
+
+def find_clusters(comments: pl.DataFrame, cfg: NearDupConfig, seed: int = 0) -> NearDupResult:
+    """Find near-duplicate clusters among ``comments``.
+
+    Parameters
+    ----------
+    comments : pl.DataFrame
+        The canonical table (``comment_id``, ``account_id``, ``created_at``, ``text``, ...).
+    cfg : NearDupConfig
+    seed : int
+        MinHash permutation seed.
+
+    Returns
+    -------
+    NearDupResult
+        ``comments`` with ``text_norm``, ``urls``, ``hashtags``, ``cluster_id`` (null when
+        the comment is in no cluster) and ``cluster_informative``; ``clusters`` with
+        ``cluster_id, n_comments, n_accounts, n_texts, first_seen, last_seen,
+        representative_text, text_norm, n_tokens, info_bits, informative``. A cluster holds
+        at least two comments; ids are content-derived and stable for an input and seed.
+    """
+    raw = comments.select(pl.col("text").unique(maintain_order=True))
+    raw = raw.with_columns(
+        normalize_texts(raw["text"]),
+        extract_urls(raw["text"]),
+        extract_hashtags(raw["text"]),
+    )
+    nodes = raw.select(pl.col("text_norm").unique(maintain_order=True)).with_row_index("node")
+    raw = raw.join(nodes, on="text_norm", how="left", maintain_order="left")
+    norm_list = nodes["text_norm"].to_list()
+    sh = shingle(norm_list, cfg.min_words, tuple(cfg.word_ngrams), cfg.char_n)
+    n = len(norm_list)
+    # information: summed inverse document frequency of distinct word tokens (bits)
+    df = (
+        np.bincount(np.unique(sh.token_hashes, return_inverse=True)[1])
+        if len(sh.token_hashes)
+        else np.zeros(0)
+    )
+    if len(sh.token_hashes):
+        _, inv = np.unique(sh.token_hashes, return_inverse=True)
+        bits = np.log2(max(n, 2) / df[inv])
+        info = np.bincount(sh.token_text, weights=bits, minlength=n)
+    else:
+        info = np.zeros(n)
+    sig = minhash_signatures(sh.offsets, sh.hashes, cfg.num_perm, seed)
+    bands, rows = lsh_params(cfg)
+    pairs = lsh_candidate_pairs(sig, bands, rows, cfg.max_bucket_pairs)
+    est = _estimated_jaccard(sig, pairs)
+    edges = pairs[est >= cfg.threshold]
+    labels = _cluster(sig, edges, cfg.cohesion)
+    # a node with no edge is its own group (identical texts still form a cluster)
+    alone = labels < 0
+    labels[alone] = labels.max(initial=-1) + 1 + np.arange(int(alone.sum()))
+    node_info = pl.DataFrame(
+        {
+            "node": np.arange(n, dtype=np.uint32),
+            "group": labels,
+            "n_tokens": sh.n_tokens.astype(np.int64),
+            "info_bits": np.round(info, 2),
+        }
+    )
+    out = comments.join(
+        raw.select("text", "text_norm", "urls", "hashtags", "node"),
+        on="text",
+        how="left",
+        maintain_order="left",
+    ).join(node_info, on="node", how="left", maintain_order="left")
+    # centre of each group: its most common normalized text (ties: first seen)
+    per_node = out.group_by("group", "node", "text_norm").agg(
+        pl.len().alias("k"), pl.col("created_at").min().alias("t0")
+    )
+    centres = (
+        per_node.sort(["group", "k", "t0", "node"], descending=[False, True, False, False])
+        .group_by("group", maintain_order=True)
+        .first()
+    )
+    groups = (
+        out.group_by("group")
+        .agg(
+            pl.len().alias("n_comments"),
+            pl.col("account_id").drop_nulls().n_unique().alias("n_accounts"),
+            pl.col("node").n_unique().alias("n_texts"),
+            pl.col("created_at").min().alias("first_seen"),
+            pl.col("created_at").max().alias("last_seen"),
+            pl.col("text").mode().sort().first().alias("representative_text"),
+        )
+        .filter(pl.col("n_comments") >= 2)
+    )
+    groups = groups.join(centres.select("group", "text_norm", "node"), on="group", how="left").join(
+        node_info.select("node", "n_tokens", "info_bits"), on="node", how="left"
+    )
+    groups = groups.with_columns(
+        pl.col("text_norm").map_elements(_cluster_id, return_dtype=pl.String).alias("cluster_id"),
+        ((pl.col("n_tokens") >= cfg.min_tokens) & (pl.col("info_bits") >= cfg.min_info_bits)).alias(
+            "informative"
+        ),
+    )
+    out = out.join(
+        groups.select("group", "cluster_id", pl.col("informative").alias("cluster_informative")),
+        on="group",
+        how="left",
+        maintain_order="left",
+    ).drop("group", "node")
+    clusters = groups.select(
+        "cluster_id",
+        "n_comments",
+        "n_accounts",
+        "n_texts",
+        "first_seen",
+        "last_seen",
+        "representative_text",
+        "text_norm",
+        "n_tokens",
+        "info_bits",
+        "informative",
+    ).sort(["n_comments", "cluster_id"], descending=[True, False])
+    stats = {
+        "unique_texts": raw.height,
+        "nodes": n,
+        "shingles": len(sh.hashes),
+        "lsh_bands": bands,
+        "lsh_rows": rows,
+        "candidate_pairs": len(pairs),
+        "verified_pairs": len(edges),
+        "clusters": clusters.height,
+        "informative_clusters": int(clusters["informative"].sum()),
+        "clustered_comments": int(out["cluster_id"].is_not_null().sum()),
+    }
+    log.info("neardup: %d comments -> %d nodes -> %d clusters", comments.height, n, clusters.height)
+    _ = math
+    return NearDupResult(out, clusters, stats)
+
+
+def _cluster_id(text_norm: str) -> str:
+    return "c" + hashlib.sha1(text_norm.encode("utf-8")).hexdigest()[:12]

