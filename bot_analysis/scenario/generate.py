@@ -11,6 +11,7 @@ import csv
 import gzip
 import hashlib
 import io
+import itertools
 import json
 import random
 from dataclasses import dataclass, field
@@ -156,6 +157,7 @@ class _Builder:
         self.scale = n_comments / UNIT / self.replicas  # per-replica size factor (~1)
         self.ids = _Ids(self._rng("ids"))
         self.sc = Scenario(seed)
+        self._mark = 0  # comments before this index belong to earlier campaigns
 
     def _rng(self, name: str) -> random.Random:
         return random.Random(f"bot_analysis-scenario:{self.seed}:{name}")
@@ -235,12 +237,13 @@ class _Builder:
                 )
         self.sc.threads = th
         # popularity weights (heavy tailed) for organic comment placement
-        self.weights = {k: [rng.paretovariate(1.2) for _ in v] for k, v in th.items()}
+        weights = {k: [rng.paretovariate(1.2) for _ in v] for k, v in th.items()}
+        self.cum_weights = {k: list(itertools.accumulate(w)) for k, w in weights.items()}
 
     def pick_thread(self, rng: random.Random, platform: str, t: float | None = None) -> Thread:
         threads = self.sc.threads[platform]
         if t is None:
-            return rng.choices(threads, self.weights[platform])[0]
+            return rng.choices(threads, cum_weights=self.cum_weights[platform])[0]
         # a thread created before t, preferring recent ones
         lo = 0
         hi = len(threads)
@@ -295,7 +298,8 @@ class _Builder:
         points: list[str],
         extra: dict[str, Any],
     ) -> None:
-        comments = [c for c in self.sc.comments if c.label == cid]
+        comments = [c for c in self.sc.comments[self._mark :] if c.label == cid]
+        self._mark = len(self.sc.comments)
         self.sc.campaigns.append(
             {
                 "campaign_id": cid,
