@@ -14,7 +14,15 @@ from typing import Any
 
 from .errors import ConfigError
 
-__all__ = ["Config", "IngestConfig", "NearDupConfig", "bad_value", "load_config"]
+__all__ = [
+    "CampaignConfig",
+    "Config",
+    "CoordinationConfig",
+    "IngestConfig",
+    "NearDupConfig",
+    "bad_value",
+    "load_config",
+]
 
 
 def bad_value(key: str, value: object, allowed: str) -> ConfigError:
@@ -110,6 +118,96 @@ class NearDupConfig:
 
 
 @dataclass(frozen=True)
+class CoordinationConfig:
+    """Parameters of the account co-action graph."""
+
+    window_s: dict[str, float] | None = None
+    """Co-action window per kind (text, link, hashtag, thread) in seconds; None estimates each
+    from the data (see window_quantile)."""
+    window_quantile: float = 0.1
+    """The estimated window is this quantile, over items, of the delay from an item's first
+    use to the use that reaches half of its accounts (a coordination interval: the fast
+    items set it)."""
+    window_min_s: float = 60.0
+    """The estimated window is at least this long."""
+    window_max_s: float = 3600.0
+    """... and at most this long."""
+    max_neighbours: int = 16
+    """Each event is paired with at most this many later events of the same item within the
+    window (time order): linear work however many accounts share one item."""
+    alpha: float = 1e-4
+    """An edge is significant when its co-actions are this unlikely by chance (Poisson)."""
+    kind_weights: tuple[tuple[str, float], ...] = (
+        ("text", 1.0),
+        ("link", 0.6),
+        ("hashtag", 0.6),
+        ("thread", 0.25),
+    )
+    """Weight of each co-action kind in an account's score: the same words weigh most; being on
+    the same threads alone (a fan group) weighs little and only beside content co-actions."""
+    min_community_score: float = 0.5
+    """A community whose mean account score reaches this is scored as coordinated."""
+
+    def __post_init__(self) -> None:
+        if not 0 < self.window_quantile < 1:
+            raise bad_value("coordination.window_quantile", self.window_quantile, "in (0, 1)")
+        if not 0 < self.window_min_s <= self.window_max_s:
+            raise bad_value(
+                "coordination.window_min_s", self.window_min_s, "positive and <= window_max_s"
+            )
+        if self.max_neighbours < 1:
+            raise bad_value("coordination.max_neighbours", self.max_neighbours, "an int >= 1")
+        if not 0 < self.alpha < 1:
+            raise bad_value("coordination.alpha", self.alpha, "a float in (0, 1)")
+        if self.window_s is not None:
+            bad = set(self.window_s) - {"text", "link", "hashtag", "thread"}
+            if bad:
+                raise bad_value(
+                    "coordination.window_s", self.window_s, "keys among text, link, hashtag, thread"
+                )
+
+
+@dataclass(frozen=True)
+class CampaignConfig:
+    """Parameters of burst detection and campaign scoring."""
+
+    bin_s: int = 3600
+    """Burst detection bins (seconds): an hour resolves a two-day burst into 48 bins."""
+    burst_levels: int = 3
+    """Kleinberg automaton states (base, burst, strong burst)."""
+    burst_s: float = 3.0
+    """Rate ratio between consecutive burst states."""
+    burst_gamma: float = 1.0
+    """Cost of moving up one burst level, in units of ln(number of bins)."""
+    flag_threshold: float = 0.55
+    """A candidate is flagged as a campaign when its score reaches this (0-1)."""
+    min_accounts: int = 3
+    """Fewer accounts than this is not a campaign, whatever the score."""
+    min_cluster_accounts: int = 10
+    """Large informative clusters not inside a coordinated community are listed as candidates
+    too (not flagged unless their score says so) when they have this many accounts."""
+    weights: tuple[tuple[str, float], ...] = (
+        ("text_similarity", 0.25),
+        ("synchrony", 0.35),
+        ("burstiness", 0.1),
+        ("volume_concentration", 0.1),
+        ("thread_repetition", 0.1),
+        ("shared_rare_items", 0.05),
+        ("cross_platform", 0.05),
+    )
+    """Weights of the sub-scores in the campaign score (they sum to 1)."""
+
+    def __post_init__(self) -> None:
+        if self.bin_s < 60:
+            raise bad_value("campaigns.bin_s", self.bin_s, "an int >= 60")
+        if not 0 < self.flag_threshold <= 1:
+            raise bad_value("campaigns.flag_threshold", self.flag_threshold, "in (0, 1]")
+        total = sum(w for _, w in self.weights)
+        if abs(total - 1) > 1e-6:
+            raise bad_value("campaigns.weights", self.weights, "weights summing to 1")
+
+
+@dataclass(frozen=True)
 class Config:
     """All parameters of a run. ``seed`` feeds every random step."""
 
@@ -117,6 +215,8 @@ class Config:
     """One seed for every random step (MinHash permutations, community detection)."""
     ingest: IngestConfig = field(default_factory=IngestConfig)
     neardup: NearDupConfig = field(default_factory=NearDupConfig)
+    coordination: CoordinationConfig = field(default_factory=CoordinationConfig)
+    campaigns: CampaignConfig = field(default_factory=CampaignConfig)
 
     def __post_init__(self) -> None:
         if not isinstance(self.seed, int) or self.seed < 0:
@@ -131,7 +231,12 @@ class Config:
         return _apply(self, changes)
 
 
-_SECTIONS = {"ingest": IngestConfig, "neardup": NearDupConfig}
+_SECTIONS = {
+    "ingest": IngestConfig,
+    "neardup": NearDupConfig,
+    "coordination": CoordinationConfig,
+    "campaigns": CampaignConfig,
+}
 
 
 def _apply(cfg: Config, changes: dict[str, Any]) -> Config:

@@ -20,7 +20,10 @@ from typing import Any
 import polars as pl
 
 from . import __version__
+from .bursts import bursts_table
+from .campaigns import CampaignResult, assemble_campaigns
 from .config import Config
+from .coordination import CoordinationResult, build_graph, write_gexf
 from .errors import ReportError
 from .exports import write_csv
 from .ingest import IngestResult, read_inputs
@@ -40,6 +43,9 @@ class Result:
     timings: dict[str, float] = field(default_factory=dict)
     started_at: str = ""
     neardup: NearDupResult | None = None
+    coordination: CoordinationResult | None = None
+    campaigns: CampaignResult | None = None
+    bursts: pl.DataFrame | None = None
 
     @property
     def comments(self) -> pl.DataFrame:
@@ -64,6 +70,8 @@ class Result:
             "files": self.ingest.files,
             "invariant": "rows_read == accepted + rejected + duplicates_dropped",
             "neardup": self.neardup.stats if self.neardup else None,
+            "coordination": self.coordination.stats if self.coordination else None,
+            "campaigns": self.campaigns.stats if self.campaigns else None,
             "timings_s": self.timings,
         }
 
@@ -116,7 +124,52 @@ def analyze(
     report("neardup", 0, None, info="normalizing, MinHash, LSH")
     result.neardup = find_clusters(result.ingest.comments, cfg.neardup, cfg.seed)
     result.timings["neardup"] = round(time.perf_counter() - t0, 3)
+    t0 = time.perf_counter()
+    report("coordination", 0, None, info="co-action graph")
+    result.coordination = build_graph(result.neardup.comments, cfg.coordination, cfg.seed)
+    result.timings["coordination"] = round(time.perf_counter() - t0, 3)
+    t0 = time.perf_counter()
+    report("campaigns", 0, None, info="bursts and campaigns")
+    result.campaigns = assemble_campaigns(
+        result.neardup.comments, result.neardup.clusters, result.coordination, cfg.campaigns
+    )
+    result.bursts = _bursts(result, cfg)
+    result.timings["campaigns"] = round(time.perf_counter() - t0, 3)
     return result
+
+
+def _bursts(result: Result, cfg: Config) -> pl.DataFrame:
+    """Kleinberg bursts of the whole dump, each sizeable cluster, campaign and busy thread."""
+    c = result.neardup.comments  # type: ignore[union-attr]
+    cc = result.campaigns.comment_campaign  # type: ignore[union-attr]
+    big_clusters = c.group_by("cluster_id").len().filter(pl.col("len") >= 10)["cluster_id"]
+    busy = c.group_by("thread_id").len().filter(pl.col("len") >= 20)["thread_id"]
+    series = pl.concat(
+        [
+            c.select(
+                pl.lit("all").alias("series"),
+                pl.lit("dump").alias("kind"),
+                pl.col("created_at").alias("t"),
+            ),
+            c.filter(pl.col("cluster_id").is_in(big_clusters.implode())).select(
+                pl.col("cluster_id").alias("series"),
+                pl.lit("cluster").alias("kind"),
+                pl.col("created_at").alias("t"),
+            ),
+            c.join(cc, on=["platform", "comment_id"]).select(
+                pl.col("campaign_id").alias("series"),
+                pl.lit("campaign").alias("kind"),
+                pl.col("created_at").alias("t"),
+            ),
+            c.filter(pl.col("thread_id").is_in(busy.implode())).select(
+                pl.col("thread_id").alias("series"),
+                pl.lit("thread").alias("kind"),
+                pl.col("created_at").alias("t"),
+            ),
+        ]
+    )
+    k = cfg.campaigns
+    return bursts_table(series, k.bin_s, k.burst_levels, k.burst_s, k.burst_gamma)
 
 
 def write_outputs(result: Result, out: str | Path) -> list[Path]:
@@ -135,15 +188,26 @@ def write_outputs(result: Result, out: str | Path) -> list[Path]:
     except OSError as e:
         raise ReportError(f"cannot create the output folder {out}: {e.strerror}") from None
     t0 = time.perf_counter()
-    written = []
+    written: list[Path] = []
     comments = result.comments  # input order: deterministic for the same inputs
+    if result.campaigns is not None:
+        comments = comments.join(
+            result.campaigns.comment_campaign.filter(pl.col("flagged")).select(
+                "platform", "comment_id", "campaign_id"
+            ),
+            on=["platform", "comment_id"],
+            how="left",
+            maintain_order="left",
+        ).with_columns(pl.col("campaign_id").is_not_null().alias("flagged"))
     p = out / "comments.parquet"
     comments.write_parquet(p, compression="zstd", compression_level=1)
     written.append(p)
+    if result.campaigns is not None and result.coordination is not None:
+        written += _write_findings(result, comments, out)
     p = out / "rejects.csv"
     write_csv(result.ingest.rejects, p)
     written.append(p)
-    if result.neardup is not None:
+    if result.neardup is not None and result.campaigns is None:
         p = out / "clusters.csv"
         write_csv(result.neardup.clusters, p)
         written.append(p)
@@ -152,3 +216,154 @@ def write_outputs(result: Result, out: str | Path) -> list[Path]:
     p.write_text(json.dumps(result.run_info(), indent=2, ensure_ascii=False), encoding="utf-8")
     written.append(p)
     return written
+
+
+def _write_findings(result: Result, comments: pl.DataFrame, out: Path) -> list[Path]:
+    """clusters, campaigns, flagged comments, accounts, graph, bursts and review files."""
+    if result.campaigns is None or result.coordination is None or result.neardup is None:
+        return []
+    written = []
+    camp = result.campaigns.campaigns
+    flagged_ids = (
+        camp.filter(pl.col("flagged"))["campaign_id"]
+        if camp.height
+        else pl.Series([], dtype=pl.String)
+    )
+    # clusters: the flagged campaign most of each cluster's comments belong to
+    cl_camp = (
+        comments.filter(pl.col("campaign_id").is_not_null())
+        .group_by("cluster_id", "campaign_id")
+        .len()
+        .sort(["cluster_id", "len", "campaign_id"], descending=[False, True, False])
+        .unique(subset=["cluster_id"], keep="first", maintain_order=True)
+        .select("cluster_id", "campaign_id")
+    )
+    clusters = result.neardup.clusters.join(
+        cl_camp, on="cluster_id", how="left", maintain_order="left"
+    )
+    cols = [
+        "cluster_id",
+        "n_comments",
+        "n_accounts",
+        "first_seen",
+        "last_seen",
+        "campaign_id",
+        "representative_text",
+        "text_norm",
+        "n_texts",
+        "n_tokens",
+        "info_bits",
+        "informative",
+    ]
+    written.append(_csv(clusters.select(cols), out / "clusters.csv"))
+    campaigns = (
+        camp.with_columns(
+            pl.col("platforms").list.join(";"),
+            pl.col("rare_items").list.join(" "),
+        ).drop("top_clusters")
+        if camp.height
+        else camp
+    )
+    lead = [
+        "campaign_id",
+        "flagged",
+        "score",
+        "start",
+        "end",
+        "n_comments",
+        "n_accounts",
+        "n_clusters",
+        "signals",
+        "summary",
+    ]
+    if camp.height:
+        campaigns = campaigns.select(lead, *[c for c in campaigns.columns if c not in lead])
+    written.append(_csv(campaigns, out / "campaigns.csv"))
+    p = out / "campaigns.json"
+    p.write_text(
+        json.dumps(
+            camp.drop("top_clusters", strict=False).to_dicts(),
+            default=str,
+            ensure_ascii=False,
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
+    written.append(p)
+    flagged = comments.filter(pl.col("flagged")).select(
+        "comment_id",
+        "account_id",
+        "created_at",
+        "thread_id",
+        "cluster_id",
+        "campaign_id",
+        "text",
+        "platform",
+        "source",
+    )
+    written.append(_csv(flagged, out / "flagged_comments.csv"))
+    flagged.write_parquet(out / "flagged_comments.parquet")
+    memb = result.campaigns.membership.filter(pl.col("flagged"))
+    acc = (
+        result.coordination.accounts.join(
+            memb.group_by("node").agg(
+                pl.col("campaign_id").sort().str.join(";").alias("campaign_ids")
+            ),
+            on="node",
+            how="left",
+        )
+        .join(
+            comments.filter(pl.col("flagged") & pl.col("account_id").is_not_null())
+            .group_by("platform", "account_id")
+            .len()
+            .rename({"len": "n_flagged_comments"}),
+            on=["platform", "account_id"],
+            how="left",
+        )
+        .select(
+            "account_id",
+            "platform",
+            "n_comments",
+            pl.col("n_flagged_comments").fill_null(0),
+            pl.col("campaign_ids").fill_null(""),
+            "coordination_score",
+            "community",
+            pl.col("campaign_ids").is_not_null().alias("flagged"),
+        )
+        .sort("platform", "account_id")
+    )
+    written.append(_csv(acc, out / "accounts.csv"))
+    acc.write_parquet(out / "accounts.parquet")
+    flagged_nodes = set(memb["node"].to_list())
+    write_gexf(result.coordination, out / "graph.gexf", flagged_nodes)
+    written.append(out / "graph.gexf")
+    edges = result.coordination.edges.filter(pl.col("significant"))
+    written.append(_csv(edges, out / "graph_edges.csv"))
+    if result.bursts is not None:
+        written.append(_csv(result.bursts, out / "bursts.csv"))
+    review = (
+        pl.concat(
+            [
+                camp.filter(pl.col("flagged")).select(
+                    pl.lit("campaign").alias("kind"),
+                    pl.col("campaign_id").alias("id"),
+                    pl.col("summary").alias("what"),
+                ),
+                clusters.filter(pl.col("campaign_id").is_in(flagged_ids.implode())).select(
+                    pl.lit("cluster").alias("kind"),
+                    pl.col("cluster_id").alias("id"),
+                    pl.col("representative_text").alias("what"),
+                ),
+            ]
+        )
+        if camp.height
+        else pl.DataFrame(schema={"kind": pl.String, "id": pl.String, "what": pl.String})
+    )
+    review = review.with_columns(pl.lit("").alias("decision"), pl.lit("").alias("note"))
+    written.append(_csv(review, out / "review.csv"))
+    return written
+
+
+def _csv(df: pl.DataFrame, path: Path) -> Path:
+    write_csv(df, path)
+    return path

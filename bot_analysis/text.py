@@ -252,6 +252,7 @@ def extract_hashtags(texts: pl.Series) -> pl.Series:
     """
     return (
         texts.fill_null("")
+        .str.replace_all(r"\p{Cf}", "")  # zero-width characters inside a tag are a trick
         .str.extract_all(_HASHTAG_RE)
         .list.eval(pl.element().str.to_lowercase())
         .alias("hashtags")

@@ -1,0 +1,465 @@
+"""Campaigns: scored, explained findings assembled from communities and near-duplicate clusters.
+
+Candidates are (1) the communities of the coordination graph and (2) large informative
+clusters posted mostly outside those communities (a meme, a quote, a viral phrase), so that a
+reviewer sees what was considered. Each candidate gets sub-scores in 0-1:
+
+- ``text_similarity``: share of its comments in informative near-duplicate clusters that at
+  least three of its accounts post;
+- ``synchrony``: mean account coordination score, i.e. co-actions beyond chance (see
+  :mod:`bot_analysis.coordination`);
+- ``burstiness``: share of its comments in Kleinberg burst states of its own series;
+- ``volume_concentration``: ``1 - 1/(comments per account)``: organic look-alikes post once;
+- ``thread_repetition``: ``1 - 1/(threads per talking point)``: the same text on many threads;
+- ``shared_rare_items``: a link or hashtag used by three or more of its accounts and mostly
+  (80%) by them;
+- ``cross_platform``: two or more platforms with two or more accounts each.
+
+The score is ``sum(w_b * b for b in behaviour) + max(behaviour) * sum(w_c * c for c in
+content)``: the behaviour sub-scores (synchrony, volume concentration) count directly and gate
+the content ones (the rest). Weights are in ``CampaignConfig``; a candidate is flagged when
+the score reaches ``flag_threshold`` and it has ``min_accounts``. Organic look-alikes stay
+unflagged by what they are, not by special cases: a viral surge or a meme has no co-actions
+beyond chance and one comment per account; common phrases are uninformative and never make a
+cluster candidate; a fan group co-acts on threads only, which scores only beside content.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+
+import networkx as nx
+import polars as pl
+
+from .bursts import bursts_table
+from .config import CampaignConfig
+from .coordination import CoordinationResult
+
+__all__ = ["CampaignResult", "assemble_campaigns"]
+log = logging.getLogger(__name__)
+
+SUBSCORES = (
+    "text_similarity",
+    "synchrony",
+    "burstiness",
+    "volume_concentration",
+    "thread_repetition",
+    "shared_rare_items",
+    "cross_platform",
+)
+_BEHAVIOUR = ("synchrony", "volume_concentration")
+_REASONS_LOW = {
+    "text_similarity": "little shared wording",
+    "synchrony": "no co-actions beyond chance",
+    "burstiness": "no burst",
+    "volume_concentration": "about one comment per account",
+    "thread_repetition": "the same text seldom repeated across threads",
+}
+
+
+@dataclass
+class CampaignResult:
+    """``campaigns``: one row per candidate (flagged or not); ``membership``: node ->
+    campaign_id; ``comment_campaign``: comment_id/platform -> campaign_id; ``bursts``."""
+
+    campaigns: pl.DataFrame
+    membership: pl.DataFrame
+    comment_campaign: pl.DataFrame
+    bursts: pl.DataFrame
+    stats: dict
+
+
+def _cid(nodes: list[str]) -> str:
+    return "k" + hashlib.sha1("\n".join(sorted(nodes)).encode()).hexdigest()[:10]
+
+
+def assemble_campaigns(
+    comments: pl.DataFrame,
+    clusters: pl.DataFrame,
+    coord: CoordinationResult,
+    cfg: CampaignConfig,
+) -> CampaignResult:
+    """Assemble, score and explain campaign candidates.
+
+    Parameters
+    ----------
+    comments : pl.DataFrame
+        Canonical comments with the neardup columns.
+    clusters : pl.DataFrame
+        The near-duplicate clusters table.
+    coord : CoordinationResult
+        Accounts with ``coordination_score`` and ``community``.
+    cfg : CampaignConfig
+    """
+    c = comments.with_columns(
+        pl.concat_str("platform", pl.lit(":"), "account_id").alias("node")
+    ).filter(pl.col("account_id").is_not_null())
+    acc = coord.accounts.select("node", "coordination_score", "community")
+    c = c.join(acc, on="node", how="left")
+    inf = clusters.filter(pl.col("informative")).select("cluster_id")
+    # (1) communities
+    members = acc.filter(pl.col("community").is_not_null()).select(
+        "node", pl.concat_str(pl.lit("m"), pl.col("community").cast(pl.String)).alias("cand")
+    )
+    cm = c.join(members, on="node", how="inner")
+    # communities that post the same informative clusters (three or more accounts each) are one
+    # candidate: Louvain may cut one operation in pieces, e.g. along platform lines
+    shared_cl = (
+        cm.filter(pl.col("cluster_id").is_in(inf["cluster_id"].implode()))
+        .group_by("cluster_id", "cand")
+        .agg(pl.col("node").n_unique().alias("k"))
+        .filter(pl.col("k") >= 3)
+    )
+    links = shared_cl.join(shared_cl, on="cluster_id").filter(pl.col("cand") < pl.col("cand_right"))
+    merge = nx.Graph()
+    merge.add_nodes_from(members["cand"].unique().to_list())
+    merge.add_edges_from(links.select("cand", "cand_right").unique().rows())
+    rename = {
+        n: min(comp, key=lambda x: int(x[1:]))
+        for comp in nx.connected_components(merge)
+        for n in comp
+    }
+    members = members.with_columns(pl.col("cand").replace_strict(rename, return_dtype=pl.String))
+    cm = cm.with_columns(pl.col("cand").replace_strict(rename, return_dtype=pl.String))
+    # clusters a community dominates: its members are at least half of the cluster's accounts
+    cl_acc = (
+        c.filter(pl.col("cluster_id").is_not_null())
+        .group_by("cluster_id")
+        .agg(pl.col("node").n_unique().alias("cl_accounts"))
+    )
+    dom = (
+        cm.filter(pl.col("cluster_id").is_not_null())
+        .group_by("cand", "cluster_id")
+        .agg(pl.col("node").n_unique().alias("k"))
+        .join(cl_acc, on="cluster_id")
+        .filter(pl.col("k") * 2 >= pl.col("cl_accounts"))
+        .select("cand", "cluster_id", pl.lit(True).alias("dominated"))
+    )
+    items = _rare_items(c, members)
+    cm = cm.join(dom, on=["cand", "cluster_id"], how="left").join(
+        items.group_by("cand").agg(pl.col("item")), on="cand", how="left"
+    )
+    cm = cm.with_columns(
+        (
+            pl.col("dominated").fill_null(False)
+            | pl.col("urls").list.set_intersection(pl.col("item").fill_null([])).list.len().gt(0)
+            | pl.col("hashtags")
+            .list.set_intersection(pl.col("item").fill_null([]))
+            .list.len()
+            .gt(0)
+        ).alias("in_campaign")
+    ).filter(pl.col("in_campaign"))
+    comm_comments = cm.select(
+        "cand",
+        "comment_id",
+        "platform",
+        "node",
+        "created_at",
+        "thread_id",
+        "cluster_id",
+        "text",
+        "urls",
+        "hashtags",
+        "coordination_score",
+    )
+    # Accounts outside the communities that post the candidate's talking points repeatedly
+    # (two or more comments in its clusters) or with its rare link or hashtag join it: an
+    # operation's quieter accounts have too few co-actions for significance on their own.
+    cols = comm_comments.columns
+    others = c.join(members.select("node"), on="node", how="anti")
+    via_cluster = others.join(dom.select("cand", "cluster_id"), on="cluster_id", how="inner")
+    repeat = via_cluster.group_by("cand", "node").len().filter(pl.col("len") >= 2)
+    via_item = (
+        pl.concat(
+            [
+                others.select("comment_id", "platform", pl.col("urls").alias("item")).explode(
+                    "item"
+                ),
+                others.select("comment_id", "platform", pl.col("hashtags").alias("item")).explode(
+                    "item"
+                ),
+            ]
+        )
+        .join(items.select("cand", "item"), on="item", how="inner")
+        .select("cand", "comment_id", "platform")
+        .unique()
+    )
+    joined = pl.concat(
+        [
+            via_cluster.join(
+                repeat.select("cand", "node"), on=["cand", "node"], how="inner"
+            ).select("cand", "comment_id", "platform"),
+            via_item,
+        ]
+    ).unique()
+    extra = joined.join(c, on=["platform", "comment_id"], how="inner").select(cols)
+    comm_comments = pl.concat([comm_comments, extra.select(cols)], how="vertical")
+    # (2) big informative clusters mostly outside those communities
+    covered = set(comm_comments["cluster_id"].drop_nulls().unique().to_list())
+    big = clusters.filter(
+        pl.col("informative") & (pl.col("n_accounts") >= cfg.min_cluster_accounts)
+    ).filter(~pl.col("cluster_id").is_in(list(covered)))
+    clus_comments = c.join(big.select("cluster_id"), on="cluster_id", how="inner").select(
+        pl.concat_str(pl.lit("x"), pl.col("cluster_id")).alias("cand"),
+        "comment_id",
+        "platform",
+        "node",
+        "created_at",
+        "thread_id",
+        "cluster_id",
+        "text",
+        "urls",
+        "hashtags",
+        "coordination_score",
+    )
+    cand = pl.concat([comm_comments, clus_comments], how="vertical")
+    if cand.height == 0:
+        return _empty()
+    scored = _score(cand, inf, items, cfg)
+    # one campaign per comment: the highest-scoring candidate that holds it
+    comment_campaign = (
+        cand.join(scored.select("cand", "campaign_id", "score", "flagged"), on="cand")
+        .sort(["score", "campaign_id"], descending=[True, False])
+        .unique(subset=["platform", "comment_id"], keep="first", maintain_order=True)
+        .select("platform", "comment_id", "campaign_id", "flagged")
+    )
+    membership = (
+        cand.select("cand", "node")
+        .unique()
+        .join(scored.select("cand", "campaign_id", "flagged", "score"), on="cand")
+        .select("node", "campaign_id", "flagged", "score")
+    )
+    bursts = scored.select("bursts").explode("bursts").unnest("bursts") if False else None
+    campaigns = scored.drop("cand").sort(
+        ["flagged", "score", "campaign_id"], descending=[True, True, False]
+    )
+    stats = {
+        "candidates": campaigns.height,
+        "flagged": int(campaigns["flagged"].sum()),
+        "flagged_comments": int(comment_campaign["flagged"].sum()),
+    }
+    log.info("campaigns: %d candidates, %d flagged", campaigns.height, stats["flagged"])
+    return CampaignResult(
+        campaigns,
+        membership,
+        comment_campaign,
+        bursts if bursts is not None else pl.DataFrame(),
+        stats,
+    )
+
+
+def _rare_items(c: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
+    """Links and hashtags used by 3+ accounts of a community and 80%+ by its accounts."""
+    ev = (
+        pl.concat(
+            [
+                c.select("node", pl.col("urls").alias("item")).explode("item"),
+                c.select("node", pl.col("hashtags").alias("item")).explode("item"),
+            ]
+        )
+        .drop_nulls("item")
+        .unique()
+    )
+    users = ev.group_by("item").agg(pl.len().alias("users"))
+    per = ev.join(members, on="node").group_by("cand", "item").agg(pl.len().alias("k"))
+    return (
+        per.join(users, on="item")
+        .filter((pl.col("k") >= 3) & (pl.col("k") >= 0.8 * pl.col("users")))
+        .select("cand", "item", "k")
+    )
+
+
+def _score(
+    cand: pl.DataFrame, inf: pl.DataFrame, items: pl.DataFrame, cfg: CampaignConfig
+) -> pl.DataFrame:
+    w = dict(cfg.weights)
+    inf_set = inf["cluster_id"].implode()
+    # text similarity: comments in informative clusters posted by >= 3 of the candidate's accounts
+    cl_k = (
+        cand.filter(pl.col("cluster_id").is_in(inf_set))
+        .group_by("cand", "cluster_id")
+        .agg(
+            pl.col("node").n_unique().alias("k"),
+            pl.col("thread_id").n_unique().alias("threads"),
+            pl.len().alias("n"),
+        )
+    )
+    shared = cl_k.filter(pl.col("k") >= 3)
+    base = cand.group_by("cand").agg(
+        pl.len().alias("n_comments"),
+        pl.col("node").n_unique().alias("n_accounts"),
+        pl.col("cluster_id").drop_nulls().n_unique().alias("n_clusters"),
+        pl.col("thread_id").drop_nulls().n_unique().alias("n_threads"),
+        pl.col("created_at").min().alias("start"),
+        pl.col("created_at").max().alias("end"),
+        pl.col("coordination_score").fill_null(0).mean().alias("synchrony"),
+        pl.col("node").str.extract(r"^([^:]+):", 1).unique().sort().alias("platforms"),
+        pl.col("node").unique().sort().alias("nodes"),
+    )
+    text_sim = shared.group_by("cand").agg(pl.col("n").sum().alias("n_shared"))
+    rep = shared.group_by("cand").agg(
+        (pl.col("threads") * pl.col("n")).sum().truediv(pl.col("n").sum()).alias("thr_per_point")
+    )
+    plat = (
+        cand.with_columns(pl.col("node").str.extract(r"^([^:]+):", 1).alias("p"))
+        .group_by("cand", "p")
+        .agg(pl.col("node").n_unique().alias("k"))
+        .filter(pl.col("k") >= 2)
+        .group_by("cand")
+        .len()
+    )
+    # burstiness: Kleinberg on each candidate's own hourly series
+    bt = bursts_table(
+        cand.select(
+            pl.col("cand").alias("series"),
+            pl.lit("campaign").alias("kind"),
+            pl.col("created_at").alias("t"),
+        ),
+        cfg.bin_s,
+        cfg.burst_levels,
+        cfg.burst_s,
+        cfg.burst_gamma,
+    )
+    in_burst = (
+        bt.group_by("series")
+        .agg(pl.col("count").sum().alias("in_burst"))
+        .rename({"series": "cand"})
+    )
+    top_points = (
+        cl_k.sort(["cand", "n", "cluster_id"], descending=[False, True, False])
+        .group_by("cand", maintain_order=True)
+        .head(5)
+        .join(
+            cand.select("cluster_id", "text").unique(subset=["cluster_id"], keep="first"),
+            on="cluster_id",
+            how="left",
+        )
+        .group_by("cand", maintain_order=True)
+        .agg(pl.col("text").alias("top_talking_points"), pl.col("cluster_id").alias("top_clusters"))
+    )
+    rare = items.group_by("cand").agg(pl.col("item").sort().alias("rare_items"))
+    df = (
+        base.join(text_sim, on="cand", how="left")
+        .join(rep, on="cand", how="left")
+        .join(plat.rename({"len": "n_platforms_2"}), on="cand", how="left")
+        .join(in_burst, on="cand", how="left")
+        .join(top_points, on="cand", how="left")
+        .join(rare, on="cand", how="left")
+        .with_columns(
+            (pl.col("n_shared").fill_null(0) / pl.col("n_comments")).alias("text_similarity"),
+            (pl.col("in_burst").fill_null(0) / pl.col("n_comments")).alias("burstiness"),
+            (1 - pl.col("n_accounts") / pl.col("n_comments")).alias("volume_concentration"),
+            (1 - 1 / pl.col("thr_per_point").fill_null(1).clip(lower_bound=1)).alias(
+                "thread_repetition"
+            ),
+            pl.col("rare_items")
+            .fill_null([])
+            .list.len()
+            .gt(0)
+            .cast(pl.Float64)
+            .alias("shared_rare_items"),
+            (pl.col("n_platforms_2").fill_null(0) >= 2).cast(pl.Float64).alias("cross_platform"),
+        )
+    )
+    # Behaviour gates content: identical words, repetition across threads, shared links or
+    # several platforms count only as far as the accounts act together (synchrony) or post
+    # repeatedly (volume concentration). A meme or a quote pasted once each by hundreds of
+    # unrelated people has content signals but no behaviour, and scores near zero.
+    behaviour = pl.max_horizontal(pl.col("synchrony"), pl.col("volume_concentration")).clip(0, 1)
+    content = sum(pl.col(k).clip(0, 1) * w[k] for k in SUBSCORES if k not in _BEHAVIOUR)
+    score = sum(pl.col(k).clip(0, 1) * w[k] for k in _BEHAVIOUR) + behaviour * content
+    df = df.with_columns(
+        *[pl.col(k).clip(0, 1).round(3) for k in SUBSCORES],
+        score.round(3).alias("score"),
+    )
+    df = df.with_columns(
+        (
+            (pl.col("score") >= cfg.flag_threshold) & (pl.col("n_accounts") >= cfg.min_accounts)
+        ).alias("flagged"),
+        pl.col("nodes")
+        .map_elements(lambda n: _cid(n.to_list()), return_dtype=pl.String)
+        .alias("campaign_id"),
+    )
+    rows = df.to_dicts()
+    signals, summaries = [], []
+    for r in rows:
+        fired = [k for k in SUBSCORES if r[k] >= 0.5]
+        signals.append(";".join(fired))
+        summaries.append(_summary(r, fired, cfg))
+    return df.with_columns(
+        pl.Series("signals", signals, dtype=pl.String),
+        pl.Series("summary", summaries, dtype=pl.String),
+    ).select(
+        "cand",
+        "campaign_id",
+        "flagged",
+        "score",
+        *SUBSCORES,
+        "signals",
+        "summary",
+        "start",
+        "end",
+        "n_comments",
+        "n_accounts",
+        "n_clusters",
+        "n_threads",
+        "platforms",
+        "top_talking_points",
+        "top_clusters",
+        pl.col("rare_items").fill_null([]),
+    )
+
+
+def _hours(r: dict) -> float:
+    return (r["end"] - r["start"]).total_seconds() / 3600
+
+
+def _summary(r: dict, fired: list[str], cfg: CampaignConfig) -> str:
+    span = _hours(r)
+    when = f"{span:.0f} hours" if span < 72 else f"{span / 24:.0f} days"
+    plats = " and ".join(r["platforms"])
+    text = (
+        f"{r['n_accounts']:,} accounts on {plats} posted {r['n_comments']:,} comments "
+        f"({r['text_similarity']:.0%} near-identical, {r['n_clusters']} talking points) "
+        f"on {r['n_threads']:,} threads within {when}."
+    )
+    if r["flagged"]:
+        extra = []
+        if r["synchrony"] >= 0.5:
+            extra.append(f"their co-actions are far beyond chance (synchrony {r['synchrony']:.2f})")
+        if r["burstiness"] >= 0.5:
+            extra.append(f"{r['burstiness']:.0%} of the comments fell in bursts")
+        if r["rare_items"]:
+            extra.append(f"they shared {', '.join(r['rare_items'][:2])}")
+        if r["cross_platform"]:
+            extra.append("the same talking points appeared on several platforms at once")
+        return text + (" " + "; ".join(extra).capitalize() + "." if extra else "")
+    low = [_REASONS_LOW[k] for k in _REASONS_LOW if r[k] < 0.3]
+    why = "; ".join(low) if low else f"score {r['score']:.2f} below {cfg.flag_threshold}"
+    return text + f" Not flagged: {why}."
+
+
+def _empty() -> CampaignResult:
+    return CampaignResult(
+        pl.DataFrame(schema={"campaign_id": pl.String, "flagged": pl.Boolean, "score": pl.Float64}),
+        pl.DataFrame(
+            schema={
+                "node": pl.String,
+                "campaign_id": pl.String,
+                "flagged": pl.Boolean,
+                "score": pl.Float64,
+            }
+        ),
+        pl.DataFrame(
+            schema={
+                "platform": pl.String,
+                "comment_id": pl.String,
+                "campaign_id": pl.String,
+                "flagged": pl.Boolean,
+            }
+        ),
+        pl.DataFrame(),
+        {"candidates": 0, "flagged": 0, "flagged_comments": 0},
+    )
