@@ -77,8 +77,8 @@ def co_action_events(comments: pl.DataFrame) -> pl.DataFrame:
     base = comments.filter(pl.col("account_id").is_not_null()).select(
         pl.concat_str("platform", pl.lit(":"), "account_id").alias("node"),
         pl.col("created_at").dt.epoch("us").alias("t"),
-        "thread_id",
-        "cluster_id",
+        pl.col("thread_id").cast(pl.String),
+        pl.col("cluster_id").cast(pl.String),
         pl.col("cluster_informative").fill_null(False),
         "urls",
         "hashtags",

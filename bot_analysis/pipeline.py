@@ -277,7 +277,7 @@ def _write_findings(result: Result, comments: pl.DataFrame, out: Path) -> list[P
         "summary",
     ]
     if camp.height:
-        campaigns = campaigns.select(lead, *[c for c in campaigns.columns if c not in lead])
+        campaigns = campaigns.select(*lead, *[c for c in campaigns.columns if c not in lead])
     written.append(_csv(campaigns, out / "campaigns.csv"))
     p = out / "campaigns.json"
     p.write_text(
