@@ -145,6 +145,8 @@ class CoordinationConfig:
     )
     """Weight of each co-action kind in an account's score: the same words weigh most; being on
     the same threads alone (a fan group) weighs little and only beside content co-actions."""
+    louvain_top_k: int = 30
+    """Community detection keeps each account's strongest edges only (sparsification)."""
     min_community_score: float = 0.5
     """A community whose mean account score reaches this is scored as coordinated."""
 

@@ -57,12 +57,12 @@ _MAX_SIG = 50.0  # -log10 p is capped here (p below 1e-50 is all the same to a r
 @dataclass
 class CoordinationResult:
     """``edges``: a, b, kind, n_items, p_value, significance, significant; ``accounts``: node,
-    platform, account_id, n_comments, coordination_score, community; ``graph``: the networkx
-    graph of significant edges; ``windows``: seconds per kind."""
+    platform, account_id, n_comments, coordination_score, community; ``graph``: the account
+    graph's edges (a, b, weight, n_items, types); ``windows``: seconds per kind."""
 
     edges: pl.DataFrame
     accounts: pl.DataFrame
-    graph: nx.Graph
+    graph: pl.DataFrame
     windows: dict[str, float]
     communities: pl.DataFrame = field(default_factory=pl.DataFrame)
     stats: dict = field(default_factory=dict)
@@ -287,13 +287,27 @@ def build_graph(
     accounts = accounts.join(node_strength, on="node", how="left").with_columns(
         (1 - (-pl.col("strength").fill_null(0) / 3).exp()).round(4).alias("coordination_score")
     )
+    graph_edges = pair.filter(pl.col("strength") > 0).select(
+        "a", "b", pl.col("strength").alias("weight"), pl.col("weight").alias("n_items"), "types"
+    )
+    # Louvain runs on a sparsified graph: each account keeps its strongest edges only (the
+    # dense clique of an operation stays connected; the work stays near-linear in accounts).
+    ends = pl.concat(
+        [
+            graph_edges.select(pl.col("a").alias("n"), "a", "b", "weight"),
+            graph_edges.select(pl.col("b").alias("n"), "a", "b", "weight"),
+        ]
+    )
+    top = (
+        ends.sort(["n", "weight", "a", "b"], descending=[False, True, False, False])
+        .group_by("n", maintain_order=True)
+        .head(cfg.louvain_top_k)
+        .select("a", "b", "weight")
+        .unique()
+        .sort("a", "b")
+    )
     g = nx.Graph()
-    for a, b, w, st, types in (
-        pair.filter(pl.col("strength") > 0)
-        .select("a", "b", "weight", "strength", "types")
-        .iter_rows()
-    ):
-        g.add_edge(a, b, weight=float(st), n_items=int(w), types=types)
+    g.add_weighted_edges_from(top.iter_rows())
     comms = nx.community.louvain_communities(g, weight="weight", seed=seed) if len(g) else []
     # stable community ids: by size (desc), then smallest member
     ordered = sorted((sorted(c) for c in comms), key=lambda c: (-len(c), c[0]))
@@ -318,16 +332,15 @@ def build_graph(
         )
         .sort("community")
     )
-    for n, attrs in g.nodes(data=True):
-        attrs["community"] = comm_of.get(n, -1)
     stats = {
         "events": events.height,
         "windows_s": windows,
         "pairs": pairs.height,
         "edges": edges.height,
         "significant_edges": sig_edges.height,
-        "graph_nodes": g.number_of_nodes(),
-        "graph_edges": g.number_of_edges(),
+        "graph_nodes": len(set(graph_edges["a"]) | set(graph_edges["b"])),
+        "graph_edges": graph_edges.height,
+        "louvain_edges": g.number_of_edges(),
         "communities": len(ordered),
         "coordinated_communities": int(communities["coordinated"].sum())
         if communities.height
@@ -339,36 +352,85 @@ def build_graph(
         sig_edges.height,
         len(ordered),
     )
-    return CoordinationResult(edges, accounts, g, windows, communities, stats)
+    return CoordinationResult(edges, accounts, graph_edges, windows, communities, stats)
 
 
-def write_gexf(
-    result: CoordinationResult, path: str | Path, flagged: set[str] | None = None
-) -> None:
-    """Write the graph of significant edges as GEXF 1.2 for Gephi, with node attributes
-    (platform, account_id, n_comments, community, score, flagged) and edge attributes
-    (types, weight, n_items)."""
+def to_networkx(result: CoordinationResult) -> nx.Graph:
+    """The account graph as a networkx Graph with node and edge attributes."""
     g = nx.Graph()
-    acc = result.accounts.filter(pl.col("node").is_in(list(result.graph.nodes)))
+    nodes = set(result.graph["a"]) | set(result.graph["b"])
+    acc = result.accounts.filter(pl.col("node").is_in(list(nodes)))
     for node, platform, account_id, n_comments, score, community in acc.select(
         "node", "platform", "account_id", "n_comments", "coordination_score", "community"
     ).iter_rows():
         g.add_node(
             node,
-            label=f"{platform}:{account_id}",
             platform=platform,
-            account_id=str(account_id),
-            n_comments=int(n_comments),
-            community=int(community if community is not None else -1),
-            score=float(score),
-            flagged=bool(flagged is not None and node in flagged),
+            account_id=account_id,
+            n_comments=n_comments,
+            score=score,
+            community=-1 if community is None else community,
         )
-    for a, b, data in sorted(result.graph.edges(data=True)):
-        g.add_edge(
-            a,
-            b,
-            weight=float(data["weight"]),
-            n_items=int(data["n_items"]),
-            types=str(data["types"]),
-        )
-    nx.write_gexf(g, str(path), version="1.2draft")
+    for a, b, w, k, types in result.graph.iter_rows():
+        g.add_edge(a, b, weight=w, n_items=k, types=types)
+    return g
+
+
+_GEXF_HEAD = """<?xml version="1.0" encoding="UTF-8"?>
+<gexf xmlns="http://www.gexf.net/1.2draft" version="1.2">
+<meta><creator>bot-analysis</creator><description>accounts that act together beyond chance</description></meta>
+<graph defaultedgetype="undirected" mode="static">
+<attributes class="node" mode="static">
+<attribute id="0" title="platform" type="string"/>
+<attribute id="1" title="account_id" type="string"/>
+<attribute id="2" title="n_comments" type="integer"/>
+<attribute id="3" title="community" type="integer"/>
+<attribute id="4" title="score" type="double"/>
+<attribute id="5" title="flagged" type="boolean"/>
+</attributes>
+<attributes class="edge" mode="static">
+<attribute id="0" title="types" type="string"/>
+<attribute id="1" title="n_items" type="integer"/>
+</attributes>
+<nodes>
+"""  # noqa: E501
+
+
+def write_gexf(
+    result: CoordinationResult, path: str | Path, flagged: set[str] | None = None
+) -> None:
+    """Write the account graph as GEXF 1.2 for Gephi.
+
+    Node attributes: platform, account_id, n_comments, community, score, flagged; edge
+    attributes: types, n_items; the edge weight is the pair's strength. Written directly
+    rather than through networkx, so that millions of edges take seconds.
+    """
+    from xml.sax.saxutils import quoteattr as q
+
+    nodes = set(result.graph["a"]) | set(result.graph["b"])
+    acc = result.accounts.filter(pl.col("node").is_in(list(nodes))).sort("node")
+    flagged = flagged or set()
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(_GEXF_HEAD)
+        for node, platform, account_id, n_comments, score, community in acc.select(
+            "node", "platform", "account_id", "n_comments", "coordination_score", "community"
+        ).iter_rows():
+            comm = -1 if community is None else int(community)
+            fh.write(
+                f"<node id={q(node)} label={q(node)}><attvalues>"
+                f'<attvalue for="0" value={q(platform)}/>'
+                f'<attvalue for="1" value={q(str(account_id))}/>'
+                f'<attvalue for="2" value="{int(n_comments)}"/>'
+                f'<attvalue for="3" value="{comm}"/>'
+                f'<attvalue for="4" value="{float(score)}"/>'
+                f'<attvalue for="5" value="{str(node in flagged).lower()}"/>'
+                "</attvalues></node>\n"
+            )
+        fh.write("</nodes>\n<edges>\n")
+        for i, (a, b, w, k, types) in enumerate(result.graph.iter_rows()):
+            fh.write(
+                f'<edge id="{i}" source={q(a)} target={q(b)} weight="{w}"><attvalues>'
+                f'<attvalue for="0" value={q(types)}/><attvalue for="1" value="{int(k)}"/>'
+                "</attvalues></edge>\n"
+            )
+        fh.write("</edges>\n</graph>\n</gexf>\n")

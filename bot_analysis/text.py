@@ -375,15 +375,11 @@ def shingle(
     counts = np.bincount(owner, minlength=n)
     offsets = np.concatenate(([0], np.cumsum(counts)))
     informative = ~tplace
-    pairs = np.unique(np.stack([ttext[informative], th[informative].astype(np.int64)]), axis=1)
-    n_tokens = np.bincount(pairs[0], minlength=n) if pairs.size else np.zeros(n, np.int64)
-    return Shingles(
-        offsets,
-        hashes,
-        n_tokens,
-        pairs[1].astype(np.uint32) if pairs.size else np.zeros(0, np.uint32),
-        pairs[0] if pairs.size else np.zeros(0, np.int64),
-    )
+    key = np.unique((ttext[informative].astype(np.int64) << 32) | th[informative].astype(np.int64))
+    tok_text = key >> 32
+    tok_hash = (key & 0xFFFFFFFF).astype(np.uint32)
+    n_tokens = np.bincount(tok_text, minlength=n)
+    return Shingles(offsets, hashes, n_tokens, tok_hash, tok_text)
 
 
 def _whole_hash(text: str) -> int:

@@ -322,6 +322,7 @@ class _Builder:
             for _ in range(max(20, round(150 * self.scale)))
         ]
         points = self._points(T.BRICS_POINTS, r, rng)
+        link = T.BRICS_URL if r == 0 else f"https://brics{r}.example/news?utm_source=vk"
         t0 = BRICS_START + r * 3600 * 5 % (86400 * 3)
         t1 = t0 + 46 * 3600
         walls = set(rng.sample(self.vk_walls, min(15, len(self.vk_walls))))
@@ -334,7 +335,7 @@ class _Builder:
             for a in wave:
                 text = T.obfuscate(rng.choice(points), rng)
                 if rng.random() < 0.45:
-                    text += " " + T.BRICS_URL
+                    text += " " + link
                 self.add(
                     th,
                     a,
@@ -344,7 +345,7 @@ class _Builder:
                     lookalike="campaign",
                 )
                 n += 1
-        self._campaign(cid, "fast_burst", accounts, points, {"link": T.BRICS_URL})
+        self._campaign(cid, "fast_burst", accounts, points, {"link": link})
 
     def slow_sync(self, r: int) -> None:
         rng = self._rng(f"slow{r}")
