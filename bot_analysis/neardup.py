@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,7 +31,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from .config import NearDupConfig
-from .text import extract_hashtags, extract_urls, normalize_texts, shingle
+from .text import extract_hashtags, extract_urls, normalize_texts, shingle, unique
 
 __all__ = ["NearDupResult", "find_clusters", "lsh_params", "minhash_signatures"]
 log = logging.getLogger(__name__)
@@ -89,16 +90,27 @@ def minhash_signatures(
     a, b = _permutations(num_perm, seed)
     mixed = _fmix32(hashes.astype(np.uint32))
     n = len(offsets) - 1
-    out = np.empty((num_perm, n), dtype=np.uint32)
+    # Column-major (n x num_perm): each permutation fills one contiguous column, and band
+    # slices read contiguous memory.
+    out = np.empty((n, num_perm), dtype=np.uint32, order="F")
     starts = offsets[:-1]
-    # One permutation at a time over every shingle: a 1-D reduceat over contiguous memory is
-    # several times faster than a 2-D one, and the working set stays one array of shingles.
-    phv = np.empty_like(mixed)
-    for p in range(num_perm):
-        np.multiply(mixed, a[p], out=phv)
-        phv += b[p]
-        out[p] = np.minimum.reduceat(phv, starts)
-    return np.ascontiguousarray(out.T)
+
+    def fill(perms: range) -> None:
+        # One permutation at a time over every shingle: a 1-D reduceat over contiguous memory
+        # is several times faster than a 2-D one, and numpy releases the GIL, so two threads
+        # use both cores.
+        phv = np.empty_like(mixed)
+        for p in perms:
+            np.multiply(mixed, a[p], out=phv)
+            phv += b[p]
+            out[:, p] = np.minimum.reduceat(phv, starts)
+
+    if n == 0:
+        return out
+    half = num_perm // 2
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(fill, [range(0, half), range(half, num_perm)]))
+    return out
 
 
 def _band_keys(sig: np.ndarray, band: int, rows: int) -> np.ndarray:
@@ -143,9 +155,9 @@ def lsh_candidate_pairs(
             out.append(np.stack([first[big], idx[big]], axis=1))
     if not out:
         return np.zeros((0, 2), dtype=np.int64)
-    pairs = np.concatenate(out).astype(np.int64)
-    pairs = np.sort(pairs, axis=1)
-    return np.unique(pairs, axis=0)
+    pairs = np.sort(np.concatenate(out).astype(np.int64), axis=1)
+    key = unique((pairs[:, 0] << 32) | pairs[:, 1])  # 1-D unique: much faster than axis=0
+    return np.stack([key >> 32, key & 0xFFFFFFFF], axis=1)
 
 
 def _estimated_jaccard(sig: np.ndarray, pairs: np.ndarray) -> np.ndarray:
@@ -170,7 +182,7 @@ def _cluster(sig: np.ndarray, edges: np.ndarray, cohesion: float) -> np.ndarray:
         e = todo.pop()
         g = coo_matrix((np.ones(len(e)), (e[:, 0], e[:, 1])), shape=(n, n))
         _, comp = connected_components(g, directed=False)
-        involved = np.unique(e)
+        involved = unique(e.ravel())
         deg = np.bincount(e.ravel(), minlength=n)
         comp_inv = comp[involved]
         order = np.lexsort((involved, -deg[involved], comp_inv))
@@ -181,7 +193,7 @@ def _cluster(sig: np.ndarray, edges: np.ndarray, cohesion: float) -> np.ndarray:
         far = sim < cohesion
         keep_nodes = nodes[~far]
         keep_comp = comps[~far]
-        _, relabel = np.unique(keep_comp, return_inverse=True)
+        _, relabel = unique(keep_comp, return_inverse=True)
         labels[keep_nodes] = relabel + next_label
         next_label += int(relabel.max()) + 1 if len(relabel) else 0
         nodes_seen[keep_nodes] = True
@@ -226,13 +238,8 @@ def find_clusters(comments: pl.DataFrame, cfg: NearDupConfig, seed: int = 0) -> 
     sh = shingle(norm_list, cfg.min_words, tuple(cfg.word_ngrams), cfg.char_n)
     n = len(norm_list)
     # information: summed inverse document frequency of distinct word tokens (bits)
-    df = (
-        np.bincount(np.unique(sh.token_hashes, return_inverse=True)[1])
-        if len(sh.token_hashes)
-        else np.zeros(0)
-    )
     if len(sh.token_hashes):
-        _, inv = np.unique(sh.token_hashes, return_inverse=True)
+        _, inv, df = unique(sh.token_hashes, return_inverse=True, return_counts=True)
         bits = np.log2(max(n, 2) / df[inv])
         info = np.bincount(sh.token_text, weights=bits, minlength=n)
     else:

@@ -42,6 +42,7 @@ class Result:
     ingest: IngestResult
     timings: dict[str, float] = field(default_factory=dict)
     started_at: str = ""
+    peak_mb: dict[str, float] = field(default_factory=dict)
     neardup: NearDupResult | None = None
     coordination: CoordinationResult | None = None
     campaigns: CampaignResult | None = None
@@ -73,6 +74,7 @@ class Result:
             "coordination": self.coordination.stats if self.coordination else None,
             "campaigns": self.campaigns.stats if self.campaigns else None,
             "timings_s": self.timings,
+            "peak_rss_mb_after": self.peak_mb,
         }
 
 
@@ -94,7 +96,14 @@ def ingest(
     kwargs = {"progress": progress} if progress else {}
     ing = read_inputs(list(inputs), cfg.ingest, fmt=fmt, **kwargs)
     timings = {"ingest": round(time.perf_counter() - t0, 3)}
-    return Result(cfg, [str(p) for p in inputs], ing, timings, started)
+    return Result(cfg, [str(p) for p in inputs], ing, timings, started, {"ingest": _peak_mb()})
+
+
+def _peak_mb() -> float:
+    """Peak resident memory of this process so far, in MB (Linux reports KiB)."""
+    import resource
+
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def analyze(
@@ -124,10 +133,12 @@ def analyze(
     report("neardup", 0, None, info="normalizing, MinHash, LSH")
     result.neardup = find_clusters(result.ingest.comments, cfg.neardup, cfg.seed)
     result.timings["neardup"] = round(time.perf_counter() - t0, 3)
+    result.peak_mb["neardup"] = _peak_mb()
     t0 = time.perf_counter()
     report("coordination", 0, None, info="co-action graph")
     result.coordination = build_graph(result.neardup.comments, cfg.coordination, cfg.seed)
     result.timings["coordination"] = round(time.perf_counter() - t0, 3)
+    result.peak_mb["coordination"] = _peak_mb()
     t0 = time.perf_counter()
     report("campaigns", 0, None, info="bursts and campaigns")
     result.campaigns = assemble_campaigns(
@@ -135,6 +146,7 @@ def analyze(
     )
     result.bursts = _bursts(result, cfg)
     result.timings["campaigns"] = round(time.perf_counter() - t0, 3)
+    result.peak_mb["campaigns"] = _peak_mb()
     return result
 
 
@@ -212,6 +224,7 @@ def write_outputs(result: Result, out: str | Path) -> list[Path]:
         write_csv(result.neardup.clusters, p)
         written.append(p)
     result.timings["write"] = round(time.perf_counter() - t0, 3)
+    result.peak_mb["write"] = _peak_mb()
     p = out / "run.json"
     p.write_text(json.dumps(result.run_info(), indent=2, ensure_ascii=False), encoding="utf-8")
     written.append(p)

@@ -40,6 +40,7 @@ __all__ = [
     "normalize_text",
     "normalize_texts",
     "shingle",
+    "unique",
 ]
 
 URL_TOKEN = "\ue001"  # noqa: S105  private-use code points: the lookup table keeps them
@@ -163,7 +164,7 @@ def _nfkc_where_needed(texts: list[str]) -> list[str]:
         return texts
     text_of = np.cumsum(codes == _SEP) - (codes == _SEP)
     out = list(texts)
-    for i in np.unique(text_of[flag]).tolist():
+    for i in unique(text_of[flag]).tolist():
         out[i] = unicodedata.normalize("NFKC", texts[i])
     return out
 
@@ -268,6 +269,37 @@ _POS_MULT = (
 _NUM_HASH = np.uint32(0x9E3779B1)
 
 
+def unique(x: np.ndarray, *, return_inverse: bool = False, return_counts: bool = False):  # type: ignore[no-untyped-def]
+    """Sorted unique values of a 1-D array (and inverse indices, counts), by sorting.
+
+    ``np.unique`` in numpy 2.x hashes, which measured 19 s on 15M int64 here; sorting takes 1 s.
+
+    Examples
+    --------
+    >>> u, inv, cnt = unique(np.array([3, 1, 3, 2]), return_inverse=True, return_counts=True)
+    >>> u.tolist(), inv.tolist(), cnt.tolist()
+    ([1, 2, 3], [2, 0, 2, 1], [1, 1, 2])
+    """
+    if not (return_inverse or return_counts):
+        s = np.sort(x)
+        keep = np.ones(len(s), dtype=bool)
+        keep[1:] = s[1:] != s[:-1]
+        return s[keep]
+    order = np.argsort(x, kind="stable")
+    s = x[order]
+    first = np.ones(len(s), dtype=bool)
+    first[1:] = s[1:] != s[:-1]
+    group = np.cumsum(first) - 1
+    out = [s[first]]
+    if return_inverse:
+        inv = np.empty(len(x), dtype=np.int64)
+        inv[order] = group
+        out.append(inv)
+    if return_counts:
+        out.append(np.bincount(group, minlength=int(first.sum())))
+    return tuple(out)
+
+
 def _fmix32(h: np.ndarray) -> np.ndarray:
     h = h ^ (h >> np.uint32(16))
     h = h * np.uint32(0x85EBCA6B)
@@ -332,6 +364,27 @@ def shingle(
     >>> int(s.offsets[3] - s.offsets[2])  # "short": 3 character 3-grams
     3
     """
+    parts = [
+        _shingle_chunk(norm[k : k + _CHUNK], min_words, word_ngrams, char_n)
+        for k in range(0, len(norm), _CHUNK)
+    ]
+    if not parts:
+        z = np.zeros(0, np.uint32)
+        return Shingles(np.zeros(1, np.int64), z, np.zeros(0, np.int64), z, np.zeros(0, np.int64))
+    counts = np.concatenate([np.diff(p.offsets) for p in parts])
+    shift = np.cumsum([0] + [len(p.n_tokens) for p in parts[:-1]])
+    return Shingles(
+        np.concatenate(([0], np.cumsum(counts))),
+        np.concatenate([p.hashes for p in parts]),
+        np.concatenate([p.n_tokens for p in parts]),
+        np.concatenate([p.token_hashes for p in parts]),
+        np.concatenate([p.token_text + k for p, k in zip(parts, shift, strict=True)]),
+    )
+
+
+def _shingle_chunk(
+    norm: list[str], min_words: int, word_ngrams: tuple[int, ...], char_n: int
+) -> Shingles:
     n = len(norm)
     codes = _encode(norm)
     th, ttext, tplace, _ = _token_hashes(codes)
@@ -375,7 +428,7 @@ def shingle(
     counts = np.bincount(owner, minlength=n)
     offsets = np.concatenate(([0], np.cumsum(counts)))
     informative = ~tplace
-    key = np.unique((ttext[informative].astype(np.int64) << 32) | th[informative].astype(np.int64))
+    key = unique((ttext[informative].astype(np.int64) << 32) | th[informative].astype(np.int64))
     tok_text = key >> 32
     tok_hash = (key & 0xFFFFFFFF).astype(np.uint32)
     n_tokens = np.bincount(tok_text, minlength=n)
