@@ -143,44 +143,66 @@ def co_action_pairs(
 ) -> pl.DataFrame:
     """Pairs of events of the same item within the kind's window, by different accounts.
 
-    Returns kind, item, a, b (a < b) and the pair's two times; each event meets at most
-    ``max_neighbours`` later events of its item (bounded, linear work).
+    ``events`` must be sorted by (kind, item, t), as :func:`co_action_events` returns them.
+    Returns kind, item, a, b (a < b), unique; each event meets at most ``max_neighbours``
+    later events of its item (bounded, linear work). Vectorized in numpy on integer codes.
     """
-    win = pl.col("kind").replace_strict(
-        {k: int(v * 1e6) for k, v in windows.items()}, return_dtype=pl.Int64
+    schema = {"kind": pl.String, "item": pl.String, "a": pl.String, "b": pl.String}
+    if events.height < 2:
+        return pl.DataFrame(schema=schema)
+    kind = events["kind"].to_numpy()
+    item = events["item"]
+    same_item = np.zeros(events.height, dtype=bool)
+    same_item[1:] = (item[1:] == item[:-1]).to_numpy() & (kind[1:] == kind[:-1])
+    run = np.cumsum(~same_item)  # one id per (kind, item)
+    node_codes = events["node"].cast(pl.Categorical).to_physical().to_numpy().astype(np.int64)
+    t = events["t"].to_numpy()
+    w = (
+        np.array([int(windows[k] * 1e6) for k in kind.tolist()], dtype=np.int64)
+        if len(set(kind.tolist())) > 1
+        else np.full(len(t), int(windows[kind[0]] * 1e6), dtype=np.int64)
     )
-    ev = events.with_columns(win.alias("w"))
-    out = []
+    firsts, seconds = [], []
     for d in range(1, max_neighbours + 1):
-        nxt = ev.select(
-            "kind",
-            "item",
-            "node",
-            "t",
-            "w",
-            pl.col("kind").shift(-d).alias("kind2"),
-            pl.col("item").shift(-d).alias("item2"),
-            pl.col("node").shift(-d).alias("node2"),
-            pl.col("t").shift(-d).alias("t2"),
-        ).filter(
-            (pl.col("item2") == pl.col("item"))
-            & (pl.col("kind2") == pl.col("kind"))
-            & (pl.col("t2") - pl.col("t") <= pl.col("w"))
-        )
-        if nxt.height == 0:
+        ok = (run[d:] == run[:-d]) & (t[d:] - t[:-d] <= w[:-d])
+        if not ok.any():
             break
-        out.append(nxt.filter(pl.col("node2") != pl.col("node")))
-    if not out:
-        return pl.DataFrame(
-            schema={"kind": pl.String, "item": pl.String, "a": pl.String, "b": pl.String}
-        )
-    p = pl.concat(out)
-    return p.select(
+        ok &= node_codes[d:] != node_codes[:-d]
+        i = np.flatnonzero(ok)
+        firsts.append(i)
+        seconds.append(i + d)
+    if not firsts:
+        return pl.DataFrame(schema=schema)
+    i = np.concatenate(firsts)
+    j = np.concatenate(seconds)
+    n1, n2 = node_codes[i], node_codes[j]
+    lo, hi = np.minimum(n1, n2), np.maximum(n1, n2)
+    key = (run[i].astype(np.int64) << 40) | (lo << 20) | hi if node_codes.max() < 2**20 else None
+    if key is not None:
+        _, first_idx = _first_of(key)
+        i, j = i[first_idx], j[first_idx]
+    out = pl.DataFrame({"i": i, "j": j})
+    nodes = events["node"]
+    a = nodes.gather(out["i"])
+    b = nodes.gather(out["j"])
+    res = pl.DataFrame(
+        {"kind": events["kind"].gather(out["i"]), "item": item.gather(out["i"]), "x": a, "y": b}
+    ).select(
         "kind",
         "item",
-        pl.min_horizontal("node", "node2").alias("a"),
-        pl.max_horizontal("node", "node2").alias("b"),
-    ).unique()
+        pl.min_horizontal("x", "y").alias("a"),
+        pl.max_horizontal("x", "y").alias("b"),
+    )
+    return res if key is not None else res.unique()
+
+
+def _first_of(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted unique keys and the index of each one's first occurrence (sort-based)."""
+    order = np.argsort(key, kind="stable")
+    s = key[order]
+    first = np.ones(len(s), dtype=bool)
+    first[1:] = s[1:] != s[:-1]
+    return s[first], order[first]
 
 
 def _significance(events: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
