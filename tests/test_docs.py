@@ -1,0 +1,26 @@
+"""The README documents every command and option (it fails when one is added undocumented)."""
+
+from __future__ import annotations
+
+from bot_analysis.cli import cli
+
+from .conftest import ROOT
+
+
+def test_readme_names_every_command_and_option():
+    readme = (ROOT / "README.md").read_text("utf-8")
+    for name, cmd in cli.commands.items():
+        assert f"bot-analysis {name}" in readme or f"`{name}`" in readme, name
+        for param in cmd.params:
+            for opt in getattr(param, "opts", []):
+                if opt.startswith("--") and opt != "--help":
+                    assert opt in readme, f"{name} {opt}"
+    for target in ("make demo", "make test"):
+        assert target in readme
+
+
+def test_every_command_has_help_with_an_example():
+    for name, cmd in cli.commands.items():
+        assert cmd.help, name
+        if name != "formats":
+            assert "Example" in cmd.help, name
