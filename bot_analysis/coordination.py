@@ -43,7 +43,7 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 import polars as pl
-from scipy.stats import poisson
+from scipy.special import gammainc
 
 from .config import CoordinationConfig
 
@@ -235,7 +235,7 @@ def _significance(events: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
     )
     k = e["n_items"].to_numpy()
     lam = np.maximum(e["expected"].to_numpy(), 1e-12)
-    p = poisson.sf(k - 1, lam)
+    p = gammainc(k, lam)  # P(X >= k) for X ~ Poisson(lam), k >= 1 (regularized gamma)
     sig = np.minimum(-np.log10(np.maximum(p, 1e-300)), _MAX_SIG)
     return e.with_columns(
         pl.Series("p_value", p), pl.Series("significance", np.round(sig, 3))

@@ -15,19 +15,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from . import __version__
-from .bursts import bursts_table
-from .campaigns import CampaignResult, assemble_campaigns
 from .config import Config
-from .coordination import CoordinationResult, build_graph, write_gexf
 from .errors import ReportError
 from .exports import write_csv
 from .ingest import IngestResult, read_inputs
-from .neardup import NearDupResult, find_clusters
+
+if TYPE_CHECKING:  # the analysis stages are imported when they run: `ingest` stays light
+    from .campaigns import CampaignResult
+    from .coordination import CoordinationResult
+    from .neardup import NearDupResult
 
 __all__ = ["Result", "analyze", "ingest", "write_outputs"]
 log = logging.getLogger(__name__)
@@ -126,6 +127,11 @@ def analyze(
     progress : callable, optional
         ``progress(stage, done, total, info=...)`` for a progress display.
     """
+
+    from .campaigns import assemble_campaigns
+    from .coordination import build_graph
+    from .neardup import find_clusters
+
     cfg = config or Config()
     result = ingest(inputs, cfg, fmt=fmt, progress=progress)
     report = progress or (lambda *a, **k: None)
@@ -152,6 +158,8 @@ def analyze(
 
 def _bursts(result: Result, cfg: Config) -> pl.DataFrame:
     """Kleinberg bursts of the whole dump, each sizeable cluster, campaign and busy thread."""
+    from .bursts import bursts_table
+
     c = result.neardup.comments  # type: ignore[union-attr]
     cc = result.campaigns.comment_campaign  # type: ignore[union-attr]
     big_clusters = c.group_by("cluster_id").len().filter(pl.col("len") >= 10)["cluster_id"]
@@ -347,6 +355,9 @@ def _write_findings(result: Result, comments: pl.DataFrame, out: Path) -> list[P
     )
     written.append(_csv(acc, out / "accounts.csv"))
     acc.write_parquet(out / "accounts.parquet")
+
+    from .coordination import write_gexf
+
     flagged_nodes = set(memb["node"].to_list())
     write_gexf(result.coordination, out / "graph.gexf", flagged_nodes)
     written.append(out / "graph.gexf")
