@@ -231,6 +231,24 @@ def write_outputs(result: Result, out: str | Path) -> list[Path]:
         p = out / "clusters.csv"
         write_csv(result.neardup.clusters, p)
         written.append(p)
+    if result.campaigns is not None and result.coordination is not None:
+        from .report import write_report
+
+        t1 = time.perf_counter()
+        written.append(
+            write_report(
+                result.run_info(),
+                comments,
+                result.campaigns.campaigns,
+                pl.read_csv(out / "clusters.csv", infer_schema_length=10_000),
+                pl.read_parquet(out / "accounts.parquet"),
+                result.coordination.graph,
+                result.bursts if result.bursts is not None else pl.DataFrame(),
+                result.ingest.rejects,
+                out,
+            )
+        )
+        result.timings["report"] = round(time.perf_counter() - t1, 3)
     result.timings["write"] = round(time.perf_counter() - t0, 3)
     result.peak_mb["write"] = _peak_mb()
     p = out / "run.json"

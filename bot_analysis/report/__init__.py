@@ -1,0 +1,198 @@
+"""The report researchers review: one self-contained ``index.html`` plus ``figures/*.png``.
+
+Everything is embedded (figures as data URIs, CSS inline, one small inline script for
+sortable tables guarded by a Content-Security-Policy hash); the page makes no request of any
+kind and reads fully without scripts. Comment texts are hostile input: the template
+autoescapes everything and isolates bidirectional text.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from ..schema import REJECT_REASONS
+
+__all__ = ["write_report"]
+
+# Sort a table by a clicked header (numbers numerically); the page works without it.
+_SCRIPT = (
+    "document.querySelectorAll('table.sortable th').forEach(function(th,i){"
+    "th.addEventListener('click',function(){var t=th.closest('table');"
+    "var rows=Array.from(t.querySelectorAll('tr')).slice(1);var d=th.dataset.d==='1'?-1:1;"
+    "th.dataset.d=d===1?'1':'0';rows.sort(function(a,b){var x=a.children[i].textContent,"
+    "y=b.children[i].textContent,nx=parseFloat(x.replace(/,/g,'')),ny=parseFloat(y.replace(/,/g,''));"
+    "return (isNaN(nx)||isNaN(ny)?x.localeCompare(y):nx-ny)*d;});"
+    "rows.forEach(function(r){t.appendChild(r);});});});"
+)
+
+
+def _data_uri(path: Path) -> str:
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def write_report(
+    run: dict[str, Any],
+    comments: pl.DataFrame,
+    campaigns: pl.DataFrame,
+    clusters: pl.DataFrame,
+    accounts: pl.DataFrame,
+    graph_edges: pl.DataFrame,
+    bursts: pl.DataFrame,
+    rejects: pl.DataFrame,
+    out: Path,
+    reviews: dict[str, str] | None = None,
+    new_ids: set[str] | None = None,
+) -> Path:
+    """Write ``out/index.html`` and ``out/figures/*.png`` and return the HTML path."""
+    import jinja2
+
+    from . import figures as F
+
+    fig_dir = out / "figures"
+    fig_dir.mkdir(exist_ok=True)
+    reviews = reviews or {}
+    acc_nodes = accounts.with_columns(
+        pl.concat_str("platform", pl.lit(":"), "account_id").alias("node")
+    )
+    figs = [
+        (
+            F.volume(comments, bursts, fig_dir / "volume.png"),
+            "Comments per hour over the whole dump; red: comments of flagged campaigns; "
+            "shaded: bursts.",
+        ),
+        (
+            F.posting_gaps(comments, fig_dir / "posting_gaps.png"),
+            "Time between consecutive comments of different accounts on a thread: flagged "
+            "campaigns answer each other within seconds to minutes.",
+        ),
+        (
+            F.accounts_distribution(accounts, fig_dir / "accounts_by_comments.png"),
+            "Accounts by number of comments (log-log).",
+        ),
+    ]
+    flagged_rows = (
+        campaigns.filter(pl.col("flagged")).sort(["score", "campaign_id"], descending=[True, False])
+        if campaigns.height
+        else campaigns
+    )
+    flagged_items = []
+    for c in flagged_rows.iter_rows(named=True):
+        cid = c["campaign_id"]
+        cc = comments.filter(pl.col("campaign_id") == cid)
+        members = set(
+            cc.select(pl.concat_str("platform", pl.lit(":"), "account_id")).to_series().to_list()
+        )
+        sub_edges = graph_edges.filter(
+            pl.col("a").is_in(list(members)) & pl.col("b").is_in(list(members))
+        )
+        tl = F.campaign_timeline(
+            cc,
+            bursts.filter(pl.col("series") == cid),
+            f"campaign {cid}: comments per hour by talking point",
+            fig_dir / f"campaign_{cid}_timeline.png",
+        )
+        gr = F.account_graph(
+            sub_edges,
+            acc_nodes,
+            f"campaign {cid}: accounts acting together",
+            fig_dir / f"campaign_{cid}_graph.png",
+        )
+        examples = (
+            cc.unique(subset=["text"], keep="first", maintain_order=True)
+            .head(8)
+            .select(
+                pl.col("created_at").dt.strftime("%Y-%m-%d %H:%M"), "platform", "account_id", "text"
+            )
+            .to_dicts()
+        )
+        flagged_items.append(
+            {
+                **c,
+                "start": c["start"].strftime("%Y-%m-%d %H:%M"),
+                "end": c["end"].strftime("%Y-%m-%d %H:%M"),
+                "platforms": ", ".join(c["platforms"]),
+                "subscores": [
+                    (k, c[k])
+                    for k in (
+                        "text_similarity",
+                        "synchrony",
+                        "burstiness",
+                        "volume_concentration",
+                        "thread_repetition",
+                        "shared_rare_items",
+                        "cross_platform",
+                    )
+                ],
+                "points": c["top_talking_points"] or [],
+                "examples": examples,
+                "figures": [
+                    {"src": _data_uri(tl), "alt": f"Timeline of campaign {cid}"},
+                    {"src": _data_uri(gr), "alt": f"Account graph of campaign {cid}"},
+                ],
+                "review": reviews.get(cid, ""),
+                "new": new_ids is not None and cid in new_ids,
+            }
+        )
+    considered = (
+        [
+            {**c, "review": reviews.get(c["campaign_id"], "")}
+            for c in campaigns.filter(~pl.col("flagged")).iter_rows(named=True)
+        ]
+        if campaigns.height
+        else []
+    )
+    rej = []
+    if rejects.height:
+        for (reason,), g in rejects.group_by(["reason"], maintain_order=True):
+            rej.append(
+                {
+                    "reason": reason,
+                    "n": g.height,
+                    "meaning": REJECT_REASONS.get(reason, ""),
+                    "examples": g.head(3).to_dicts(),
+                }
+            )
+        rej.sort(key=lambda r: (-r["n"], r["reason"]))
+    counts = run["counts"]
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    template = env.from_string(
+        resources.files(__package__).joinpath("template.html").read_text(encoding="utf-8")
+    )
+    script_hash = base64.b64encode(hashlib.sha256(_SCRIPT.encode()).digest()).decode()
+    html = template.render(
+        version=run["version"],
+        started_at=run["started_at"],
+        seed=run["seed"],
+        run_time=round(sum(run["timings_s"].values()), 1),
+        counts=counts,
+        invariant=counts["rows_read"]
+        == counts["accepted"] + counts["rejected"] + counts["duplicates_dropped"],
+        files=run["files"],
+        timings=run["timings_s"],
+        parameters=json.dumps(run["parameters"], indent=2, ensure_ascii=False),
+        n_flagged=len(flagged_items),
+        n_flagged_accounts=int(accounts["flagged"].sum()),
+        n_flagged_comments=int(comments["flagged"].sum()),
+        n_accounts=accounts.height,
+        span_start=comments["created_at"].min().strftime("%Y-%m-%d %H:%M"),
+        span_end=comments["created_at"].max().strftime("%Y-%m-%d %H:%M"),
+        platforms=", ".join(sorted(comments["platform"].unique().to_list())),
+        threshold=run["parameters"]["campaigns"]["flag_threshold"],
+        flagged=flagged_items,
+        considered=considered,
+        clusters=clusters.head(30).to_dicts(),
+        rejects=rej,
+        figures=[{"src": _data_uri(p), "alt": alt} for p, alt in figs],
+        script=_SCRIPT,
+        script_hash=script_hash,
+    )
+    path = out / "index.html"
+    path.write_text(html, encoding="utf-8")
+    return path

@@ -1,0 +1,191 @@
+"""The report's figures (matplotlib, Agg backend): PNG files, UTC time axes, labelled axes.
+
+DejaVu Sans, matplotlib's bundled default font, has Cyrillic glyphs, so talking points in
+Russian or Ukrainian render without installing a font.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import networkx as nx
+import numpy as np
+import polars as pl
+
+__all__ = ["account_graph", "accounts_distribution", "campaign_timeline", "posting_gaps", "volume"]
+
+_DPI = 110
+_FLAG = "#c0392b"
+_ORGANIC = "#7f8c8d"
+
+
+def _save(fig: plt.Figure, path: Path) -> Path:
+    fig.tight_layout()
+    fig.savefig(path, dpi=_DPI, metadata={"Software": None})
+    plt.close(fig)
+    return path
+
+
+def _hourly(times: pl.Series, start, end) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
+    t0 = start.replace(minute=0, second=0, microsecond=0)
+    edges = pl.datetime_range(t0, end, "1h", eager=True, time_zone="UTC")
+    counts = pl.DataFrame({"t": times}).group_by(pl.col("t").dt.truncate("1h")).len()
+    full = pl.DataFrame({"t": edges}).join(counts, on="t", how="left").fill_null(0)
+    return full["t"].to_numpy(), full["len"].to_numpy()
+
+
+def volume(comments: pl.DataFrame, bursts: pl.DataFrame, path: Path) -> Path:
+    """Comments per hour, flagged ones apart, with the dump's bursts shaded."""
+    start, end = comments["created_at"].min(), comments["created_at"].max()
+    fig, ax = plt.subplots(figsize=(10, 3.2))
+    x, y = _hourly(comments["created_at"], start, end)
+    ax.plot(x, y, color=_ORGANIC, lw=0.8, label="all comments")
+    flagged = comments.filter(pl.col("flagged"))
+    if flagged.height:
+        fx, fy = _hourly(flagged["created_at"], start, end)
+        ax.plot(fx, fy, color=_FLAG, lw=0.9, label="in flagged campaigns")
+    for row in bursts.filter(pl.col("series") == "all").iter_rows(named=True):
+        ax.axvspan(row["start"], row["end"], color="#f5b041", alpha=0.25, lw=0)
+    ax.set_ylabel("comments per hour")
+    ax.set_xlabel("time (UTC); shaded: bursts of the whole dump")
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
+    ax.legend(loc="upper left", frameon=False)
+    return _save(fig, path)
+
+
+def campaign_timeline(
+    camp_comments: pl.DataFrame, bursts: pl.DataFrame, title: str, path: Path
+) -> Path:
+    """A campaign's comments per hour, stacked by talking point (cluster), bursts shaded."""
+    start, end = camp_comments["created_at"].min(), camp_comments["created_at"].max()
+    top = (
+        camp_comments.group_by("cluster_id")
+        .len()
+        .sort(["len", "cluster_id"], descending=[True, False])
+    )
+    keep = [c for c in top["cluster_id"].to_list() if c is not None][:5]
+    fig, ax = plt.subplots(figsize=(10, 3.0))
+    layers, labels = [], []
+    for i, cid in enumerate(keep):
+        sub = camp_comments.filter(pl.col("cluster_id") == cid)
+        x, y = _hourly(sub["created_at"], start, end)
+        layers.append(y)
+        labels.append(f"talking point {i + 1}")
+    rest = camp_comments.filter(~pl.col("cluster_id").is_in(keep) | pl.col("cluster_id").is_null())
+    x, y = _hourly(camp_comments["created_at"], start, end)
+    if rest.height:
+        _, yr = _hourly(rest["created_at"], start, end)
+        layers.append(yr)
+        labels.append("other")
+    ax.stackplot(x, *layers, labels=labels, alpha=0.85)
+    for row in bursts.iter_rows(named=True):
+        ax.axvspan(row["start"], row["end"], color="#f5b041", alpha=0.2, lw=0)
+    ax.set_ylabel("comments per hour")
+    ax.set_xlabel("time (UTC); shaded: Kleinberg bursts")
+    ax.set_title(title, fontsize=10)
+    span_h = (end - start).total_seconds() / 3600
+    fmt = "%d %b %H:%M" if span_h < 96 else "%d %b"
+    ax.xaxis.set_major_formatter(mdates.DateFormatter(fmt))
+    ax.legend(loc="upper right", frameon=False, fontsize=8)
+    return _save(fig, path)
+
+
+def posting_gaps(comments: pl.DataFrame, path: Path) -> Path:
+    """Seconds between consecutive comments of different accounts on one thread: flagged
+    comments against the rest."""
+    c = comments.filter(pl.col("thread_id").is_not_null()).sort("thread_id", "created_at")
+    c = c.with_columns(
+        (pl.col("created_at") - pl.col("created_at").shift(1).over("thread_id"))
+        .dt.total_seconds()
+        .alias("gap"),
+        (pl.col("account_id") != pl.col("account_id").shift(1).over("thread_id")).alias("other"),
+    ).filter(pl.col("other") & (pl.col("gap") > 0))
+    fig, ax = plt.subplots(figsize=(6, 3.2))
+    bins = np.logspace(0, 6, 40)
+    for flag, color, label in ((False, _ORGANIC, "organic"), (True, _FLAG, "flagged")):
+        g = c.filter(pl.col("flagged") == flag)["gap"].to_numpy()
+        if len(g):
+            ax.hist(
+                g,
+                bins=bins,
+                density=True,
+                histtype="step",
+                lw=1.5,
+                color=color,
+                label=f"{label} ({len(g):,} gaps)",
+            )
+    ax.set_xscale("log")
+    ax.set_xlabel("seconds since the previous comment by another account on the thread")
+    ax.set_ylabel("density")
+    ax.legend(frameon=False, fontsize=8)
+    return _save(fig, path)
+
+
+def accounts_distribution(accounts: pl.DataFrame, path: Path) -> Path:
+    """How many accounts wrote how many comments (log-log), flagged accounts apart."""
+    fig, ax = plt.subplots(figsize=(6, 3.2))
+    for flag, color, label in ((False, _ORGANIC, "other accounts"), (True, _FLAG, "flagged")):
+        k = (
+            accounts.filter(pl.col("flagged") == flag)
+            .group_by("n_comments")
+            .len()
+            .sort("n_comments")
+        )
+        if k.height:
+            ax.scatter(k["n_comments"], k["len"], s=10, color=color, label=label)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("comments per account")
+    ax.set_ylabel("accounts")
+    ax.legend(frameon=False, fontsize=8)
+    return _save(fig, path)
+
+
+def account_graph(
+    edges: pl.DataFrame,
+    nodes: pl.DataFrame,
+    title: str,
+    path: Path,
+    seed: int = 0,
+    max_nodes: int = 120,
+) -> Path:
+    """A campaign's piece of the account graph: its most connected accounts, by platform."""
+    g = nx.Graph()
+    for a, b, w in edges.select("a", "b", "weight").iter_rows():
+        g.add_edge(a, b, weight=w)
+    if g.number_of_nodes() > max_nodes:
+        keep = sorted(g.degree(weight="weight"), key=lambda x: (-x[1], x[0]))[:max_nodes]
+        g = g.subgraph([n for n, _ in keep]).copy()
+    fig, ax = plt.subplots(figsize=(5.5, 4.5))
+    if g.number_of_nodes():
+        pos = nx.spring_layout(g, seed=seed, weight="weight", iterations=60)
+        platform = dict(nodes.select("node", "platform").iter_rows())
+        colors = {
+            "vk": "#4a76a8",
+            "telegram": "#2aabee",
+            "twitter": "#333333",
+            "youtube": "#ff0000",
+            "reddit": "#ff4500",
+        }
+        nx.draw_networkx_edges(g, pos, ax=ax, alpha=0.08, width=0.5)
+        for p in sorted({platform.get(n, "generic") for n in g}):
+            nl = sorted(n for n in g if platform.get(n, "generic") == p)
+            nx.draw_networkx_nodes(
+                g,
+                pos,
+                nodelist=nl,
+                ax=ax,
+                node_size=18,
+                node_color=colors.get(p, "#8e44ad"),
+                label=p,
+            )
+        ax.legend(frameon=False, fontsize=8, loc="lower right")
+    ax.set_title(title, fontsize=10)
+    ax.set_axis_off()
+    return _save(fig, path)
