@@ -200,6 +200,7 @@ def _run(
     quiet: bool,
     verbose: int,
     debug: bool,
+    review_store: Path | None = None,
 ) -> None:
     from .pipeline import analyze, ingest, write_outputs
 
@@ -215,9 +216,13 @@ def _run(
         )
         out.mkdir(parents=True, exist_ok=True)
         _setup_logging(verbose, out)
-        run = analyze if kind == "analyze" else ingest
         with _Progress(quiet) as progress:
-            result = run(list(inputs), cfg, fmt=fmt, progress=progress)
+            if kind == "analyze":
+                result = analyze(
+                    list(inputs), cfg, fmt=fmt, progress=progress, review_store=review_store
+                )
+            else:
+                result = ingest(list(inputs), cfg, fmt=fmt, progress=progress)
         write_outputs(result, out)
     c = result.ingest.counts()
     click.echo(
@@ -232,7 +237,13 @@ def _run(
     if c["rejects_by_reason"]:
         reasons = ", ".join(f"{k} {v:,}" for k, v in c["rejects_by_reason"].items())
         click.echo(f"rejected by reason: {reasons}")
-    click.echo(f"results in {out}/")
+    if result.campaigns is not None:
+        camp = result.campaigns.campaigns
+        n_flag = int(camp["flagged"].sum()) if camp.height else 0
+        click.echo(f"{n_flag} campaign(s) flagged of {camp.height} candidate(s)")
+    click.echo(
+        f"results in {out}/" + (" (open index.html)" if (out / "index.html").exists() else "")
+    )
 
 
 @cli.command()
@@ -254,14 +265,95 @@ def ingest(**kwargs: Any) -> None:
 
 @cli.command()
 @_common
-def analyze(**kwargs: Any) -> None:
+@click.option(
+    "--review-store",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="SQLite file of reviewer decisions (see `bot-analysis review`): known "
+    "decisions are shown, confirmed false positives are not flagged.",
+)
+def analyze(review_store: Path | None, **kwargs: Any) -> None:
     """Run the whole analysis and write the results into --out.
+
+    Writes index.html (the report), campaigns.csv/.json, clusters.csv, flagged_comments.csv,
+    accounts.csv, graph.gexf, bursts.csv, review.csv, comments.parquet, rejects.csv, run.json.
 
     \b
     Example:
-      bot-analysis analyze sample_data --out reports/demo
+      bot-analysis analyze sample_data/dumps --out reports/demo
+      bot-analysis analyze dumps/ --out runs/2 --review-store reviews.sqlite
     """
-    _run("analyze", **kwargs)
+    _run("analyze", review_store=review_store, **kwargs)
+
+
+@cli.group()
+def review() -> None:
+    """Record reviewer decisions (confirmed, false_positive, unsure) that later runs remember.
+
+    \b
+    Example:
+      bot-analysis review import reports/demo/review.csv --store reviews.sqlite
+      bot-analysis review export --store reviews.sqlite --out decisions.csv
+    """
+
+
+@review.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "--store",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="SQLite review store (created if missing).",
+)
+def review_import(file: Path, store: Path) -> None:
+    """Record the filled-in decisions of a review.csv in the store.
+
+    \b
+    Example:
+      bot-analysis review import reports/demo/review.csv --store reviews.sqlite
+    """
+    from .review import ReviewStore
+
+    with user_errors(False):
+        s = ReviewStore(store)
+        try:
+            counts = s.import_csv(file)
+        finally:
+            s.close()
+    done = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "no decisions filled in"
+    click.echo(f"recorded: {done} (store {store})")
+
+
+@review.command("export")
+@click.option(
+    "--store",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="SQLite review store.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="CSV file to write.",
+)
+def review_export(store: Path, out: Path) -> None:
+    """Write every recorded decision as CSV.
+
+    \b
+    Example:
+      bot-analysis review export --store reviews.sqlite --out decisions.csv
+    """
+    from .review import ReviewStore
+
+    with user_errors(False):
+        if not store.exists():
+            raise ConfigError(f"review store {store} does not exist")
+        s = ReviewStore(store)
+        try:
+            n = s.export_csv(out)
+        finally:
+            s.close()
+    click.echo(f"{n} decision(s) written to {out}")
 
 
 @cli.command()

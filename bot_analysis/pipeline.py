@@ -44,6 +44,8 @@ class Result:
     timings: dict[str, float] = field(default_factory=dict)
     started_at: str = ""
     peak_mb: dict[str, float] = field(default_factory=dict)
+    reviews: dict[str, str] = field(default_factory=dict)
+    new_ids: set[str] | None = None
     neardup: NearDupResult | None = None
     coordination: CoordinationResult | None = None
     campaigns: CampaignResult | None = None
@@ -113,6 +115,7 @@ def analyze(
     *,
     fmt: str | None = None,
     progress: Callable[..., None] | None = None,
+    review_store: str | Path | None = None,
 ) -> Result:
     """Run every stage on ``inputs`` and return the result (nothing is written).
 
@@ -150,10 +153,36 @@ def analyze(
     result.campaigns = assemble_campaigns(
         result.neardup.comments, result.neardup.clusters, result.coordination, cfg.campaigns
     )
+    if review_store is not None:
+        _apply_review(result, review_store)
     result.bursts = _bursts(result, cfg)
     result.timings["campaigns"] = round(time.perf_counter() - t0, 3)
     result.peak_mb["campaigns"] = _peak_mb()
     return result
+
+
+def _apply_review(result: Result, store_path: str | Path) -> None:
+    """Carry stored decisions into the campaigns; unflag confirmed false positives."""
+    from .review import ReviewStore, apply_decisions
+
+    cp = result.campaigns
+    if cp is None or result.neardup is None or cp.campaigns.height == 0:
+        return
+    store = ReviewStore(store_path)
+    try:
+        camp, by_id, new = apply_decisions(store, cp.campaigns, result.neardup.comments)
+    finally:
+        store.close()
+    flagged = camp.filter(pl.col("flagged"))["campaign_id"].implode()
+    cp.campaigns = camp
+    cp.comment_campaign = cp.comment_campaign.with_columns(
+        pl.col("campaign_id").is_in(flagged).alias("flagged")
+    )
+    cp.membership = cp.membership.with_columns(
+        pl.col("campaign_id").is_in(flagged).alias("flagged")
+    )
+    result.reviews = by_id
+    result.new_ids = new
 
 
 def _bursts(result: Result, cfg: Config) -> pl.DataFrame:
@@ -246,6 +275,8 @@ def write_outputs(result: Result, out: str | Path) -> list[Path]:
                 result.bursts if result.bursts is not None else pl.DataFrame(),
                 result.ingest.rejects,
                 out,
+                result.reviews,
+                result.new_ids,
             )
         )
         result.timings["report"] = round(time.perf_counter() - t1, 3)
@@ -383,25 +414,7 @@ def _write_findings(result: Result, comments: pl.DataFrame, out: Path) -> list[P
     written.append(_csv(edges, out / "graph_edges.csv"))
     if result.bursts is not None:
         written.append(_csv(result.bursts, out / "bursts.csv"))
-    review = (
-        pl.concat(
-            [
-                camp.filter(pl.col("flagged")).select(
-                    pl.lit("campaign").alias("kind"),
-                    pl.col("campaign_id").alias("id"),
-                    pl.col("summary").alias("what"),
-                ),
-                clusters.filter(pl.col("campaign_id").is_in(flagged_ids.implode())).select(
-                    pl.lit("cluster").alias("kind"),
-                    pl.col("cluster_id").alias("id"),
-                    pl.col("representative_text").alias("what"),
-                ),
-            ]
-        )
-        if camp.height
-        else pl.DataFrame(schema={"kind": pl.String, "id": pl.String, "what": pl.String})
-    )
-    review = review.with_columns(pl.lit("").alias("decision"), pl.lit("").alias("note"))
+    review = _review_rows(camp, clusters, flagged_ids, result.reviews)
     written.append(_csv(review, out / "review.csv"))
     return written
 
@@ -409,3 +422,51 @@ def _write_findings(result: Result, comments: pl.DataFrame, out: Path) -> list[P
 def _csv(df: pl.DataFrame, path: Path) -> Path:
     write_csv(df, path)
     return path
+
+
+def _review_rows(
+    camp: pl.DataFrame, clusters: pl.DataFrame, flagged_ids: pl.Series, reviews: dict[str, str]
+) -> pl.DataFrame:
+    """review.csv: every flagged campaign and its clusters, keyed by content fingerprints."""
+    from .review import fingerprint
+
+    schema = {
+        "kind": pl.String,
+        "id": pl.String,
+        "fingerprint": pl.String,
+        "cluster_fingerprints": pl.String,
+        "what": pl.String,
+        "previous": pl.String,
+        "decision": pl.String,
+        "note": pl.String,
+    }
+    if camp.height == 0:
+        return pl.DataFrame(schema=schema)
+    fp_of = {c: fingerprint(t) for c, t in clusters.select("cluster_id", "text_norm").iter_rows()}
+    rows = []
+    reviewed = (
+        camp.filter(pl.col("flagged") | (pl.col("review") != ""))
+        if "review" in (camp.columns)
+        else camp.filter(pl.col("flagged"))
+    )
+    for c in reviewed.iter_rows(named=True):
+        fps = [fp_of[k] for k in (c["top_clusters"] or []) if k in fp_of]
+        rows.append(
+            (
+                "campaign",
+                c["campaign_id"],
+                fps[0] if fps else "",
+                ";".join(fps),
+                c["summary"],
+                reviews.get(c["campaign_id"], ""),
+                "",
+                "",
+            )
+        )
+    for cid, text in (
+        clusters.filter(pl.col("campaign_id").is_in(flagged_ids.implode()))
+        .select("cluster_id", "representative_text")
+        .iter_rows()
+    ):
+        rows.append(("cluster", cid, fp_of.get(cid, ""), "", text, reviews.get(cid, ""), "", ""))
+    return pl.DataFrame(rows, schema=schema, orient="row")

@@ -1,0 +1,189 @@
+"""Reviewer decisions on flagged campaigns and clusters, kept in SQLite across runs.
+
+Decisions are keyed by a content fingerprint, not by run-specific ids: a cluster's fingerprint
+is the SHA-1 of its centre's normalized text; a campaign is remembered through the
+fingerprints of its clusters. A later run (a bigger or newer dump) matches a stored decision
+to any new cluster that contains the reviewed centre text, and to any campaign that posts a
+reviewed campaign's clusters. Campaigns confirmed as false positives leave the flagged list
+(they stay listed as reviewed); everything without a decision is marked new.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+
+from .errors import InputError
+
+__all__ = ["DECISIONS", "ReviewStore", "fingerprint"]
+
+DECISIONS = ("confirmed", "false_positive", "unsure")
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS decisions (
+  kind TEXT NOT NULL,             -- campaign or cluster
+  fingerprint TEXT NOT NULL,      -- cluster: sha1 of the centre text; campaign: of its top cluster
+  decision TEXT NOT NULL,
+  note TEXT NOT NULL DEFAULT '',
+  label TEXT NOT NULL DEFAULT '', -- what the reviewer saw (summary or representative text)
+  decided_at TEXT NOT NULL,
+  PRIMARY KEY (kind, fingerprint)
+);
+CREATE TABLE IF NOT EXISTS campaign_clusters (
+  campaign_fingerprint TEXT NOT NULL,
+  cluster_fingerprint TEXT NOT NULL,
+  PRIMARY KEY (campaign_fingerprint, cluster_fingerprint)
+);
+"""
+
+
+def fingerprint(text_norm: str) -> str:
+    """Stable content fingerprint of a normalized text.
+
+    Examples
+    --------
+    >>> fingerprint("poccия he b изoляции")[:12]
+    'f5d8a9bbbb3e'
+    """
+    return hashlib.sha1(text_norm.encode("utf-8")).hexdigest()
+
+
+class ReviewStore:
+    """A SQLite file of decisions (created on first use)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        if self.path.exists() and self.path.is_dir():
+            raise InputError(f"review store {self.path} is a folder; give a file path")
+        try:
+            self.db = sqlite3.connect(self.path)
+            self.db.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as e:
+            raise InputError(f"review store {self.path} is not a usable SQLite file: {e}") from None
+
+    def close(self) -> None:
+        """Close the database."""
+        self.db.close()
+
+    def import_csv(self, path: str | Path) -> dict[str, int]:
+        """Record the filled-in decisions of a ``review.csv``; returns counts per decision.
+
+        Raises
+        ------
+        InputError
+            If the file lacks the review columns or has an unknown decision.
+        """
+        counts: dict[str, int] = {}
+        try:
+            fh = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 (closed below)
+        except FileNotFoundError:
+            raise InputError(f"review file {path} does not exist") from None
+        with fh:
+            reader = csv.DictReader(fh)
+            need = {"kind", "fingerprint", "decision", "note"}
+            if not need <= set(reader.fieldnames or []):
+                raise InputError(f"{path} is not a review.csv: it needs the columns {sorted(need)}")
+            now = datetime.now(UTC).isoformat(timespec="seconds")
+            for n, row in enumerate(reader, start=2):
+                decision = (row["decision"] or "").strip().lower()
+                if not decision:
+                    continue
+                if decision not in DECISIONS:
+                    raise InputError(
+                        f"{path}:{n}: decision {decision!r} is not one of {', '.join(DECISIONS)}"
+                    )
+                self.db.execute(
+                    "INSERT OR REPLACE INTO decisions VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        row["kind"],
+                        row["fingerprint"],
+                        decision,
+                        row.get("note") or "",
+                        row.get("what") or "",
+                        now,
+                    ),
+                )
+                for fp in (row.get("cluster_fingerprints") or "").split(";"):
+                    if fp and row["kind"] == "campaign":
+                        self.db.execute(
+                            "INSERT OR IGNORE INTO campaign_clusters VALUES (?, ?)",
+                            (row["fingerprint"], fp),
+                        )
+                counts[decision] = counts.get(decision, 0) + 1
+        self.db.commit()
+        return counts
+
+    def export_csv(self, path: str | Path) -> int:
+        """Write every decision as CSV; returns the number of rows."""
+        rows = self.db.execute(
+            "SELECT kind, fingerprint, decision, note, label, decided_at FROM decisions "
+            "ORDER BY kind, fingerprint"
+        ).fetchall()
+        from .exports import write_csv
+
+        write_csv(
+            pl.DataFrame(
+                rows,
+                schema=["kind", "fingerprint", "decision", "note", "label", "decided_at"],
+                orient="row",
+            ),
+            path,
+        )
+        return len(rows)
+
+    def decisions(self) -> tuple[dict[str, str], dict[str, str], dict[str, list[str]]]:
+        """(cluster decisions, campaign decisions, campaign -> its cluster fingerprints)."""
+        cl, cp = {}, {}
+        for kind, fp, dec in self.db.execute("SELECT kind, fingerprint, decision FROM decisions"):
+            (cl if kind == "cluster" else cp)[fp] = dec
+        links: dict[str, list[str]] = {}
+        for c, k in self.db.execute("SELECT * FROM campaign_clusters"):
+            links.setdefault(c, []).append(k)
+        return cl, cp, links
+
+
+def apply_decisions(
+    store: ReviewStore, campaigns: pl.DataFrame, comments: pl.DataFrame
+) -> tuple[pl.DataFrame, dict[str, str], set[str]]:
+    """Carry stored decisions to this run's campaigns (by the content of their clusters).
+
+    Returns the campaigns with ``review`` (decision or ""), ``flagged`` switched off for
+    confirmed false positives, the decision per campaign/cluster id, and the ids that are new
+    (flagged and never reviewed).
+    """
+    cl_dec, cp_dec, links = store.decisions()
+    # every normalized text's fingerprint -> the clusters of this run that contain it
+    texts = (
+        comments.filter(pl.col("cluster_id").is_not_null())
+        .select("cluster_id", "text_norm")
+        .unique()
+    )
+    fp_to_cluster: dict[str, set[str]] = {}
+    for cid, tn in texts.iter_rows():
+        fp_to_cluster.setdefault(fingerprint(tn), set()).add(cid)
+    by_id: dict[str, str] = {}
+    for fp, dec in cl_dec.items():
+        for cid in fp_to_cluster.get(fp, ()):
+            by_id[cid] = dec
+    camp_rows = []
+    for row in campaigns.iter_rows(named=True):
+        dec = ""
+        clusters = set(row.get("top_clusters") or [])
+        for cfp, d in cp_dec.items():
+            linked = set().union(*(fp_to_cluster.get(k, set()) for k in links.get(cfp, [])))
+            if (cfp in fp_to_cluster and fp_to_cluster[cfp] & clusters) or linked & clusters:
+                dec = d
+                break
+        camp_rows.append(dec)
+        if dec:
+            by_id[row["campaign_id"]] = dec
+    out = campaigns.with_columns(pl.Series("review", camp_rows, dtype=pl.String))
+    out = out.with_columns(
+        (pl.col("flagged") & (pl.col("review") != "false_positive")).alias("flagged")
+    )
+    new = set(out.filter(pl.col("flagged") & (pl.col("review") == ""))["campaign_id"].to_list())
+    return out, by_id, new
