@@ -47,7 +47,7 @@ def fingerprint(text_norm: str) -> str:
     Examples
     --------
     >>> fingerprint("poccия he b изoляции")[:12]
-    'f5d8a9bbbb3e'
+    '34ebda54c5ac'
     """
     return hashlib.sha1(text_norm.encode("utf-8")).hexdigest()
 

@@ -47,7 +47,8 @@ def test_decisions_carry_over_to_a_bigger_dump(tmp_path: Path):
         cli, ["review", "import", str(tmp_path / "filled.csv"), "--store", str(store)]
     )
     assert res.exit_code == 0, res.output
-    assert "confirmed 1" in res.output and "false_positive 1" in res.output
+    assert "confirmed 1" in res.output
+    assert "false_positive 1" in res.output
     assert sqlite3.connect(store).execute("SELECT count(*) FROM decisions").fetchone()[0] == 3
 
     # a bigger dump: every platform; the store carries the decisions over by content
@@ -55,10 +56,12 @@ def test_decisions_carry_over_to_a_bigger_dump(tmp_path: Path):
     camp = pl.read_csv(tmp_path / "run2" / "campaigns.csv")
     assert set(camp.columns) >= {"review", "flagged"}
     confirmed = camp.filter(pl.col("review") == "confirmed")
-    assert confirmed.height == 1 and confirmed["flagged"][0]
+    assert confirmed.height == 1
+    assert confirmed["flagged"][0]
     assert "46 hours" in confirmed["summary"][0]
     fp = camp.filter(pl.col("review") == "false_positive")
-    assert fp.height == 1 and not fp["flagged"][0]  # excluded from flagged, still listed
+    assert fp.height == 1
+    assert not fp["flagged"][0]
     flagged = camp.filter(pl.col("flagged"))
     assert flagged.height == 3  # burst (confirmed) + hashtag push and cross-platform (new)
     html = (tmp_path / "run2" / "index.html").read_text("utf-8")
@@ -85,4 +88,5 @@ def test_review_import_errors(tmp_path: Path):
     res = CliRunner().invoke(
         cli, ["review", "import", str(tmp_path / "nope.csv"), "--store", str(tmp_path / "s.sqlite")]
     )
-    assert res.exit_code == 1 and "does not exist" in res.output
+    assert res.exit_code == 1
+    assert "does not exist" in res.output
