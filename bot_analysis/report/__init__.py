@@ -49,8 +49,14 @@ def write_report(
     out: Path,
     reviews: dict[str, str] | None = None,
     new_ids: set[str] | None = None,
+    max_campaign_figures: int = 20,
 ) -> Path:
-    """Write ``out/index.html`` and ``out/figures/*.png`` and return the HTML path."""
+    """Write ``out/index.html`` and ``out/figures/*.png`` and return the HTML path.
+
+    The ``max_campaign_figures`` highest-scoring flagged campaigns get a timeline and a graph
+    figure; every flagged campaign gets its card, so a dump with a hundred campaigns stays a
+    page a reviewer can open.
+    """
     import jinja2
 
     from . import figures as F
@@ -83,27 +89,35 @@ def write_report(
         else campaigns
     )
     flagged_items = []
-    for c in flagged_rows.iter_rows(named=True):
+    for rank, c in enumerate(flagged_rows.iter_rows(named=True)):
         cid = c["campaign_id"]
         cc = comments.filter(pl.col("campaign_id") == cid)
-        members = set(
-            cc.select(pl.concat_str("platform", pl.lit(":"), "account_id")).to_series().to_list()
-        )
-        sub_edges = graph_edges.filter(
-            pl.col("a").is_in(list(members)) & pl.col("b").is_in(list(members))
-        )
-        tl = F.campaign_timeline(
-            cc,
-            bursts.filter(pl.col("series") == cid),
-            f"campaign {cid}: comments per hour by talking point",
-            fig_dir / f"campaign_{cid}_timeline.png",
-        )
-        gr = F.account_graph(
-            sub_edges,
-            acc_nodes,
-            f"campaign {cid}: accounts acting together",
-            fig_dir / f"campaign_{cid}_graph.png",
-        )
+        campaign_figures = []
+        if rank < max_campaign_figures:  # the strongest campaigns get figures; all get a card
+            members = set(
+                cc.select(pl.concat_str("platform", pl.lit(":"), "account_id"))
+                .to_series()
+                .to_list()
+            )
+            sub_edges = graph_edges.filter(
+                pl.col("a").is_in(list(members)) & pl.col("b").is_in(list(members))
+            )
+            tl = F.campaign_timeline(
+                cc,
+                bursts.filter(pl.col("series") == cid),
+                f"campaign {cid}: comments per hour by talking point",
+                fig_dir / f"campaign_{cid}_timeline.png",
+            )
+            gr = F.account_graph(
+                sub_edges,
+                acc_nodes,
+                f"campaign {cid}: accounts acting together",
+                fig_dir / f"campaign_{cid}_graph.png",
+            )
+            campaign_figures = [
+                {"src": _data_uri(tl), "alt": f"Timeline of campaign {cid}"},
+                {"src": _data_uri(gr), "alt": f"Account graph of campaign {cid}"},
+            ]
         examples = (
             cc.unique(subset=["text"], keep="first", maintain_order=True)
             .head(8)
@@ -132,10 +146,7 @@ def write_report(
                 ],
                 "points": c["top_talking_points"] or [],
                 "examples": examples,
-                "figures": [
-                    {"src": _data_uri(tl), "alt": f"Timeline of campaign {cid}"},
-                    {"src": _data_uri(gr), "alt": f"Account graph of campaign {cid}"},
-                ],
+                "figures": campaign_figures,
                 "review": reviews.get(cid, ""),
                 "new": new_ids is not None and cid in new_ids,
             }
