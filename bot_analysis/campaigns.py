@@ -50,6 +50,19 @@ SUBSCORES = (
     "cross_platform",
 )
 _BEHAVIOUR = ("synchrony", "volume_concentration")
+# The columns a candidate's comments carry through scoring.
+_CAND_COLS = (
+    "comment_id",
+    "platform",
+    "node",
+    "created_at",
+    "thread_id",
+    "cluster_id",
+    "text",
+    "urls",
+    "hashtags",
+    "coordination_score",
+)
 _REASONS_LOW = {
     "text_similarity": "little shared wording",
     "synchrony": "no co-actions beyond chance",
@@ -151,19 +164,7 @@ def assemble_campaigns(
             .gt(0)
         ).alias("in_campaign")
     ).filter(pl.col("in_campaign"))
-    comm_comments = cm.select(
-        "cand",
-        "comment_id",
-        "platform",
-        "node",
-        "created_at",
-        "thread_id",
-        "cluster_id",
-        "text",
-        "urls",
-        "hashtags",
-        "coordination_score",
-    )
+    comm_comments = cm.select("cand", *_CAND_COLS)
     # Accounts outside the communities that post the candidate's talking points repeatedly
     # (two or more comments in its clusters) or with its rare link or hashtag join it: an
     # operation's quieter accounts have too few co-actions for significance on their own.
@@ -202,17 +203,7 @@ def assemble_campaigns(
         pl.col("informative") & (pl.col("n_accounts") >= cfg.min_cluster_accounts)
     ).filter(~pl.col("cluster_id").is_in(list(covered)))
     clus_comments = c.join(big.select("cluster_id"), on="cluster_id", how="inner").select(
-        pl.concat_str(pl.lit("x"), pl.col("cluster_id")).alias("cand"),
-        "comment_id",
-        "platform",
-        "node",
-        "created_at",
-        "thread_id",
-        "cluster_id",
-        "text",
-        "urls",
-        "hashtags",
-        "coordination_score",
+        pl.concat_str(pl.lit("x"), pl.col("cluster_id")).alias("cand"), *_CAND_COLS
     )
     cand = pl.concat([comm_comments, clus_comments], how="vertical")
     if cand.height == 0:

@@ -31,7 +31,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from .config import NearDupConfig
-from .text import extract_hashtags, extract_urls, normalize_texts, shingle, unique
+from .text import _fmix32, extract_hashtags, extract_urls, normalize_texts, shingle, unique
 
 __all__ = ["NearDupResult", "find_clusters", "lsh_params", "minhash_signatures"]
 log = logging.getLogger(__name__)
@@ -68,14 +68,6 @@ def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     m = MinHash(num_perm=num_perm, seed=seed, scheme="affine32")
     a, b = m.permutations
     return a.astype(np.uint32), b.astype(np.uint32)
-
-
-def _fmix32(h: np.ndarray) -> np.ndarray:
-    h = h ^ (h >> np.uint32(16))
-    h = h * np.uint32(0x85EBCA6B)
-    h = h ^ (h >> np.uint32(13))
-    h = h * np.uint32(0xC2B2AE35)
-    return h ^ (h >> np.uint32(16))
 
 
 def minhash_signatures(

@@ -14,15 +14,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-STAGES = ("ingest", "neardup", "coordination", "campaigns", "write")
+from bot_analysis.scenario.evaluate import run_measured
+
+STAGES = ("ingest", "neardup", "coordination", "campaigns", "report", "write")
 
 
 def ensure_scenario(work: Path, size: int, seed: int) -> Path:
@@ -48,20 +48,11 @@ def ensure_scenario(work: Path, size: int, seed: int) -> Path:
 
 def run_once(scenario: Path, out: Path) -> dict:
     exe = str(Path(sys.executable).with_name("bot-analysis"))
-    t = time.perf_counter()
-    proc = subprocess.Popen(
-        [exe, "analyze", str(scenario / "dumps"), "--out", str(out), "-q"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - t
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(proc.stderr.read().decode())  # type: ignore[union-attr]
+    wall, peak = run_measured([exe, "analyze", str(scenario / "dumps"), "--out", str(out), "-q"])
     run = json.loads((out / "run.json").read_text("utf-8"))
     return {
         "wall_s": wall,
-        "peak_mb": usage.ru_maxrss / 1024,
+        "peak_mb": peak,
         "stages": run["timings_s"],
         "rows": run["counts"]["accepted"],
     }

@@ -12,14 +12,14 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bot_analysis.scenario.evaluate import run_measured
 
 WORDS = [
     "россия",
@@ -101,17 +101,6 @@ def make_generic_csv(path: Path, rows: int, seed: int = 0) -> None:
             )
 
 
-def run_once(cmd: list[str]) -> tuple[float, float]:
-    """Run ``cmd``; return (wall seconds, peak RSS in MB) of that process alone."""
-    t = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - t
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"failed: {' '.join(cmd)}\n{proc.stderr.read().decode()}")
-    return wall, usage.ru_maxrss / 1024
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rows", type=int, default=1_000_000)
@@ -131,7 +120,7 @@ def main() -> None:
             print(f"generating {path} ...", file=sys.stderr)
             make(path, args.rows)
         runs = [
-            run_once([exe, "ingest", str(path), "--out", str(args.work / f"out_{name}"), "-q"])
+            run_measured([exe, "ingest", str(path), "--out", str(args.work / f"out_{name}"), "-q"])
             for _ in range(args.runs)
         ]
         walls = [w for w, _ in runs]

@@ -15,28 +15,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
-import time
 from pathlib import Path
 
-from bot_analysis.scenario.evaluate import evaluate_run, format_report
+from bot_analysis.scenario.evaluate import evaluate_run, format_report, run_measured
 
 
 def run_analysis(scenario: Path, out: Path) -> tuple[float, float]:
     exe = str(Path(sys.executable).with_name("bot-analysis"))
-    t = time.perf_counter()
-    proc = subprocess.Popen(
-        [exe, "analyze", str(scenario / "dumps"), "--out", str(out), "-q"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - t
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"analyze failed:\n{proc.stderr.read().decode()}")  # type: ignore[union-attr]
-    return wall, usage.ru_maxrss / 1024
+    try:
+        return run_measured([exe, "analyze", str(scenario / "dumps"), "--out", str(out), "-q"])
+    except RuntimeError as e:
+        raise SystemExit(str(e)) from None
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ from typing import Any
 
 import polars as pl
 
+from ..campaigns import SUBSCORES
 from ..schema import REJECT_REASONS
 
 __all__ = ["write_report"]
@@ -132,18 +133,7 @@ def write_report(
                 "start": c["start"].strftime("%Y-%m-%d %H:%M"),
                 "end": c["end"].strftime("%Y-%m-%d %H:%M"),
                 "platforms": ", ".join(c["platforms"]),
-                "subscores": [
-                    (k, c[k])
-                    for k in (
-                        "text_similarity",
-                        "synchrony",
-                        "burstiness",
-                        "volume_concentration",
-                        "thread_repetition",
-                        "shared_rare_items",
-                        "cross_platform",
-                    )
-                ],
+                "subscores": [(k, c[k]) for k in SUBSCORES],
                 "points": c["top_talking_points"] or [],
                 "examples": examples,
                 "figures": campaign_figures,

@@ -13,9 +13,31 @@ from typing import Any
 
 import polars as pl
 
-__all__ = ["evaluate_run", "format_report"]
+__all__ = ["evaluate_run", "format_report", "run_measured"]
 
 KEY = ["platform", "account_id"]
+
+
+def run_measured(cmd: list[str]) -> tuple[float, float]:
+    """Run ``cmd``; return its wall seconds and the peak resident memory (MB) of that process.
+
+    Raises
+    ------
+    RuntimeError
+        If the command fails (its stderr is in the message).
+    """
+    import os
+    import subprocess
+    import time
+
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: S603
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t
+    if os.waitstatus_to_exitcode(status) != 0:
+        err = proc.stderr.read().decode() if proc.stderr else ""
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{err}")
+    return wall, usage.ru_maxrss / 1024
 
 
 def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
