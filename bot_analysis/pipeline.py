@@ -326,6 +326,7 @@ def _write_findings(result: Result, comments: pl.DataFrame, out: Path) -> list[P
         "informative",
     ]
     written.append(_csv(clusters.select(cols), out / "clusters.csv"))
+    clusters.select(cols).write_parquet(out / "clusters.parquet")
     campaigns = (
         camp.with_columns(
             pl.col("platforms").list.join(";"),

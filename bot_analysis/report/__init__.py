@@ -50,7 +50,7 @@ def write_report(
     out: Path,
     reviews: dict[str, str] | None = None,
     new_ids: set[str] | None = None,
-    max_campaign_figures: int = 20,
+    max_campaign_figures: int = 12,
 ) -> Path:
     """Write ``out/index.html`` and ``out/figures/*.png`` and return the HTML path.
 
