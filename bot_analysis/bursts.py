@@ -120,7 +120,6 @@ def bursts_table(
         # runs: consecutive bins of one series at level >= 1
         new_run = np.ones(len(r_idx), dtype=bool)
         new_run[1:] = (r_idx[1:] != r_idx[:-1]) | (b_idx[1:] != b_idx[:-1] + 1)
-        run_id = np.cumsum(new_run) - 1
         starts = np.flatnonzero(new_run)
         ends = np.concatenate((starts[1:], [len(r_idx)])) - 1
         for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
@@ -136,7 +135,6 @@ def bursts_table(
                     float(base[r] * (b1 - b0 + 1)),
                 )
             )
-        _ = run_id
     if not rows_out:
         return bursts_table(series.clear(), bin_s)
     arr = np.array(rows_out, dtype=np.float64)

@@ -75,12 +75,11 @@ _REASONS_LOW = {
 @dataclass
 class CampaignResult:
     """``campaigns``: one row per candidate (flagged or not); ``membership``: node ->
-    campaign_id; ``comment_campaign``: comment_id/platform -> campaign_id; ``bursts``."""
+    campaign_id; ``comment_campaign``: comment_id/platform -> campaign_id."""
 
     campaigns: pl.DataFrame
     membership: pl.DataFrame
     comment_campaign: pl.DataFrame
-    bursts: pl.DataFrame
     stats: dict
 
 
@@ -222,7 +221,6 @@ def assemble_campaigns(
         .join(scored.select("cand", "campaign_id", "flagged", "score"), on="cand")
         .select("node", "campaign_id", "flagged", "score")
     )
-    bursts = scored.select("bursts").explode("bursts").unnest("bursts") if False else None
     campaigns = scored.drop("cand").sort(
         ["flagged", "score", "campaign_id"], descending=[True, True, False]
     )
@@ -236,7 +234,6 @@ def assemble_campaigns(
         campaigns,
         membership,
         comment_campaign,
-        bursts if bursts is not None else pl.DataFrame(),
         stats,
     )
 
@@ -451,6 +448,5 @@ def _empty() -> CampaignResult:
                 "flagged": pl.Boolean,
             }
         ),
-        pl.DataFrame(),
         {"candidates": 0, "flagged": 0, "flagged_comments": 0},
     )

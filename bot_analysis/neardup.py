@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import math
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -321,7 +320,6 @@ def find_clusters(comments: pl.DataFrame, cfg: NearDupConfig, seed: int = 0) -> 
         "clustered_comments": int(out["cluster_id"].is_not_null().sum()),
     }
     log.info("neardup: %d comments -> %d nodes -> %d clusters", comments.height, n, clusters.height)
-    _ = math
     return NearDupResult(out, clusters, stats)
 
 
