@@ -678,21 +678,34 @@ def _read_csv(
     if name == "generic_csv":
         colmap = resolve_columns(columns, dict(cfg.mapping) or None)
     accs, rejs = [], []
+    pending: list[pl.DataFrame] = []
     n = 0
+
+    def convert() -> None:
+        # Blocks of raw rows are mapped together, batch_rows at a time: fewer, larger polars
+        # operations (each has a fixed cost) while memory stays bounded by the batch.
+        if not pending:
+            return
+        frame = pl.concat(pending)
+        pending.clear()
+        if name == "twarc_csv":
+            acc, rej = convert_twarc_csv(frame, file)
+        elif name == "4cat_csv":
+            acc, rej = convert_4cat(frame, file, inp.name)
+        else:
+            acc, rej = convert_generic(frame, file, colmap or {}, cfg.naive_tz, "generic_csv")
+        accs.append(acc)
+        rejs.append(rej)
+
     for block in blocks:
         n += block.records
         rejs.append(block.rejects)
-        frame = block.frame
-        if frame.height:
-            if name == "twarc_csv":
-                acc, rej = convert_twarc_csv(frame, file)
-            elif name == "4cat_csv":
-                acc, rej = convert_4cat(frame, file, inp.name)
-            else:
-                acc, rej = convert_generic(frame, file, colmap or {}, cfg.naive_tz, "generic_csv")
-            accs.append(acc)
-            rejs.append(rej)
+        if block.frame.height:
+            pending.append(block.frame)
+            if sum(f.height for f in pending) >= cfg.batch_rows * 5:
+                convert()
         report(done0 + n, None)
+    convert()
     acc = pl.concat(accs) if accs else empty_comments()
     rej = pl.concat(rejs) if rejs else empty_rejects()
     return acc, rej, n

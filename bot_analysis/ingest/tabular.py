@@ -155,7 +155,6 @@ def _finish(
             "source"
         ),
         pl.lit(source_format).alias("source_format"),
-        pl.col("text").fill_null(""),
     ).drop("__line")
     rejects = pl.DataFrame(schema=REJECTS_SCHEMA)
     if bad.height:
