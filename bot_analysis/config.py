@@ -137,6 +137,9 @@ class CoordinationConfig:
     window (time order): linear work however many accounts share one item."""
     alpha: float = 1e-4
     """An edge is significant when its co-actions are this unlikely by chance (Poisson)."""
+    min_items: int = 2
+    """... and it co-acted on at least this many distinct items: one shared item (a greeting
+    two hyperactive people both repeat) is no pattern, however rare, among millions of pairs."""
     kind_weights: tuple[tuple[str, float], ...] = (
         ("text", 1.0),
         ("link", 0.6),

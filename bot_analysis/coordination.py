@@ -264,7 +264,9 @@ def build_graph(
     windows = estimate_windows(events, cfg)
     pairs = co_action_pairs(events, windows, cfg.max_neighbours)
     edges = _significance(events, pairs).with_columns(
-        (pl.col("p_value") < cfg.alpha).alias("significant")
+        ((pl.col("p_value") < cfg.alpha) & (pl.col("n_items") >= cfg.min_items)).alias(
+            "significant"
+        )
     )
     weights = dict(cfg.kind_weights)
     sig_edges = edges.filter(pl.col("significant"))
