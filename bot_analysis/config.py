@@ -124,7 +124,7 @@ class CoordinationConfig:
     window_s: dict[str, float] | None = None
     """Co-action window per kind (text, link, hashtag, thread) in seconds; None estimates each
     from the data (see window_quantile)."""
-    window_quantile: float = 0.1
+    window_quantile: float = 0.5
     """The estimated window is this quantile, over items, of the delay from an item's first
     use to the use that reaches half of its accounts (a coordination interval: the fast
     items set it)."""
@@ -132,6 +132,8 @@ class CoordinationConfig:
     """The estimated window is at least this long."""
     window_max_s: float = 3600.0
     """... and at most this long."""
+    thread_window_max_s: float = 600.0
+    """Being on the same thread counts only within ten minutes: threads are busy for hours."""
     max_neighbours: int = 16
     """Each event is paired with at most this many later events of the same item within the
     window (time order): linear work however many accounts share one item."""

@@ -134,7 +134,8 @@ def estimate_windows(events: pl.DataFrame, cfg: CoordinationConfig) -> dict[str,
         d = delays.filter(pl.col("kind") == kind)["delay"]
         q = d.quantile(cfg.window_quantile) if len(d) else None
         q = cfg.window_max_s if q is None else float(q)
-        out[kind] = float(min(max(q, cfg.window_min_s), cfg.window_max_s))
+        top = cfg.thread_window_max_s if kind == "thread" else cfg.window_max_s
+        out[kind] = float(min(max(q, cfg.window_min_s), top))
     return out
 
 
