@@ -22,7 +22,7 @@ import polars as pl
 
 from ..config import IngestConfig
 from ..errors import InputError, InvariantError
-from ..schema import REJECTS_SCHEMA, conform, empty_comments, empty_rejects, validate_comments
+from ..schema import REJECTS_SCHEMA, empty_comments, empty_rejects, validate_comments
 from . import reddit, telegram, twitter, vk, youtube
 from ._csv import iter_csv_blocks
 from ._io import InputFile, expand_inputs, file_sha256, iter_lines, open_utf8
@@ -404,11 +404,9 @@ def _read_one(
             acc, rej, nread = _read_generic_ndjson(stream, inp, cfg, report, done0)
             stats.update(rows_read=nread)
         else:
-            sink_fmt = name
             acc, rej, sink = _read_records(stream, inp, name, cfg, report, done0)
-            stats.update(rows_read=sink.rows_read, skipped=sink.skipped)
-            if sink.source_format != sink_fmt:
-                stats["format"] = sink.source_format
+            # a JSON document is classified after loading: report what it turned out to be
+            stats.update(rows_read=sink.rows_read, skipped=sink.skipped, format=sink.source_format)
     stats["accepted"] = acc.height
     stats["rejected"] = rej.height
     return stats, acc, rej
@@ -451,13 +449,12 @@ def _read_records(
 ) -> tuple[pl.DataFrame, pl.DataFrame, RowSink]:
     fmt = FORMATS.get(name)
     platform = fmt.platform if fmt else "generic"
-    if name == "json":
+    whole_document = name in ("json", "tdesktop_json") or (
+        name in ("vk_api", "youtube_api") and not _looks_jsonl(stream)
+    )
+    if whole_document:
         return _read_json_doc(stream, inp, cfg, report, done0)
     sink = RowSink(inp.display, name, platform, cfg.batch_rows)
-    if fmt is not None and fmt.kind == "json" and name in ("tdesktop_json",):
-        return _read_json_doc(stream, inp, cfg, report, done0)
-    if name in ("vk_api", "youtube_api") and not _looks_jsonl(stream):
-        return _read_json_doc(stream, inp, cfg, report, done0)
     mapper = _record_mapper(name, inp, cfg)
     loads = orjson.loads
     file = inp.display
@@ -781,8 +778,3 @@ def resolve_thread_roots(df: pl.DataFrame) -> pl.DataFrame:
     roots = up.select("comment_id", "top")
     out = df.join(roots, on="comment_id", how="left", maintain_order="left")
     return out.with_columns(pl.coalesce("thread_id", "top").alias("thread_id")).drop("top")
-
-
-def concat_canonical(frames: list[pl.DataFrame]) -> pl.DataFrame:
-    """Concatenate canonical frames (used by tests and later stages)."""
-    return pl.concat([conform(f) for f in frames]) if frames else empty_comments()
