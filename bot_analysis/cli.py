@@ -168,6 +168,26 @@ def _common(f: Any) -> Any:
             help="TOML file with parameters (sections named after stages).",
         ),
         click.option("--seed", type=int, help="Seed for every random step (default 0)."),
+        click.option(
+            "--engine",
+            type=click.Choice(["local", "dask"]),
+            default="local",
+            show_default=True,
+            help="Where the heavy stages run: worker processes on this machine, or a Dask "
+            "cluster (needs `pip install bot-analysis[dask]`). Results are the same.",
+        ),
+        click.option(
+            "--scheduler",
+            metavar="ADDRESS",
+            help="With --engine dask: a running Dask scheduler (tcp://host:8786); "
+            "without it a LocalCluster is started for the run.",
+        ),
+        click.option(
+            "--workers",
+            type=click.IntRange(1, 256),
+            help="Worker processes (default: the CPUs available, at most 8; 1 runs "
+            "everything in this process).",
+        ),
         click.option("--quiet", "-q", is_flag=True, help="No progress display."),
         click.option("--verbose", "-v", count=True, help="More messages on stderr (-vv: debug)."),
         click.option("--debug", is_flag=True, help="Show tracebacks of internal errors."),
@@ -200,8 +220,12 @@ def _run(
     quiet: bool,
     verbose: int,
     debug: bool,
+    engine: str,
+    scheduler: str | None,
+    workers: int | None,
     review_store: Path | None = None,
 ) -> None:
+    from .engine import make_engine
     from .pipeline import analyze, ingest, write_outputs
 
     with user_errors(debug, out):
@@ -216,14 +240,20 @@ def _run(
         )
         out.mkdir(parents=True, exist_ok=True)
         _setup_logging(verbose, out)
-        with _Progress(quiet) as progress:
-            if kind == "analyze":
-                result = analyze(
-                    list(inputs), cfg, fmt=fmt, progress=progress, review_store=review_store
-                )
-            else:
-                result = ingest(list(inputs), cfg, fmt=fmt, progress=progress)
-        write_outputs(result, out)
+        with make_engine(engine, scheduler, workers) as eng:
+            with _Progress(quiet) as progress:
+                if kind == "analyze":
+                    result = analyze(
+                        list(inputs),
+                        cfg,
+                        fmt=fmt,
+                        progress=progress,
+                        review_store=review_store,
+                        engine=eng,
+                    )
+                else:
+                    result = ingest(list(inputs), cfg, fmt=fmt, progress=progress, engine=eng)
+            write_outputs(result, out, engine=eng)
     c = result.ingest.counts()
     click.echo(
         f"{c['rows_read']:,} rows read: {c['accepted']:,} accepted, {c['rejected']:,} rejected, "

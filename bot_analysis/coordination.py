@@ -388,13 +388,18 @@ def _communities(g: nx.Graph, seed: int) -> list[set[str]]:
     component alone takes milliseconds. Components of up to three accounts are communities
     as they are.
     """
+    # Louvain iterates sets of nodes: with str nodes that order follows Python's per-process
+    # hash seed, so it runs on int labels (whose hashes are fixed) for run-to-run equal results.
+    names = sorted(g.nodes)
+    gi = nx.convert_node_labels_to_integers(g, ordering="sorted")
     out: list[set[str]] = []
-    for comp in sorted(nx.connected_components(g), key=min):
+    for comp in sorted(nx.connected_components(gi), key=min):
         if len(comp) <= 3:
-            out.append(set(comp))
+            out.append({names[i] for i in comp})
         else:
-            sub = g.subgraph(comp)
-            out.extend(nx.community.louvain_communities(sub, weight="weight", seed=seed))
+            sub = gi.subgraph(sorted(comp))
+            for c in nx.community.louvain_communities(sub, weight="weight", seed=seed):
+                out.append({names[i] for i in c})
     return out
 
 

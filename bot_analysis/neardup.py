@@ -23,6 +23,7 @@ import hashlib
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
@@ -32,7 +33,19 @@ from scipy.sparse.csgraph import connected_components
 from .config import NearDupConfig
 from .text import _fmix32, extract_hashtags, extract_urls, normalize_texts, shingle, unique
 
-__all__ = ["NearDupResult", "find_clusters", "lsh_params", "minhash_signatures"]
+if TYPE_CHECKING:
+    from .engine import Engine
+
+__all__ = [
+    "NearDupResult",
+    "band_buckets",
+    "bucket_pairs",
+    "find_clusters",
+    "lsh_params",
+    "minhash_signatures",
+    "node_signatures",
+    "text_features",
+]
 log = logging.getLogger(__name__)
 
 
@@ -70,7 +83,7 @@ def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def minhash_signatures(
-    offsets: np.ndarray, hashes: np.ndarray, num_perm: int, seed: int
+    offsets: np.ndarray, hashes: np.ndarray, num_perm: int, seed: int, threads: int = 2
 ) -> np.ndarray:
     """MinHash signatures (n x num_perm, uint32) of sets given in CSR form.
 
@@ -98,57 +111,125 @@ def minhash_signatures(
 
     if n == 0:
         return out
-    half = num_perm // 2
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        list(pool.map(fill, [range(0, half), range(half, num_perm)]))
+    if threads <= 1:
+        fill(range(num_perm))
+        return out
+    step = -(-num_perm // threads)
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(fill, [range(k, min(k + step, num_perm)) for k in range(0, num_perm, step)]))
     return out
 
 
 def _band_keys(sig: np.ndarray, band: int, rows: int) -> np.ndarray:
+    """64-bit key of each row's band; the top byte holds the band, so that equal keys are
+    always the same band."""
     cols = sig[:, band * rows : (band + 1) * rows].astype(np.uint64)
     key = np.full(len(sig), 0x9E3779B97F4A7C15 ^ band, dtype=np.uint64)
     for j in range(cols.shape[1]):
         key = (key ^ cols[:, j]) * np.uint64(0xFF51AFD7ED558CCD)
         key ^= key >> np.uint64(33)
-    return key
+    return (key & np.uint64(0x00FFFFFFFFFFFFFF)) | np.uint64((band & 0xFF) << 56)
+
+
+def band_buckets(
+    sig: np.ndarray, first_node: int, bands: int, rows: int, n_buckets: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Partition function, map side of the LSH shuffle: every (band key, node) of a block of
+    signatures, split into ``n_buckets`` by key (rows ``first_node ...`` of the whole)."""
+    nodes = np.arange(first_node, first_node + len(sig), dtype=np.int64)
+    keys = np.concatenate([_band_keys(sig, b, rows) for b in range(bands)])
+    nodes = np.tile(nodes, bands)
+    if n_buckets == 1:
+        return [(keys, nodes)]
+    which = (keys % np.uint64(n_buckets)).astype(np.int64)
+    order = np.argsort(which, kind="stable")
+    bounds = np.searchsorted(which[order], np.arange(n_buckets + 1))
+    return [
+        (keys[order[bounds[j] : bounds[j + 1]]], nodes[order[bounds[j] : bounds[j + 1]]])
+        for j in range(n_buckets)
+    ]
+
+
+def bucket_pairs(
+    pieces: list[tuple[np.ndarray, np.ndarray]], max_bucket_pairs: int | None
+) -> np.ndarray:
+    """Partition function, reduce side of the LSH shuffle: candidate pairs (i < j) among the
+    (key, node) pieces of one bucket, given in node-block order.
+
+    With ``max_bucket_pairs=None`` every pair sharing a key is returned (as datasketch's
+    ``MinHashLSH`` would find); otherwise each member is paired with the next
+    ``max_bucket_pairs`` members of its key and with the key's first member.
+    """
+    keys = np.concatenate([k for k, _ in pieces]) if pieces else np.zeros(0, np.uint64)
+    nodes = np.concatenate([n for _, n in pieces]) if pieces else np.zeros(0, np.int64)
+    order = np.argsort(keys, kind="stable")  # equal keys keep node order
+    k = keys[order]
+    dup = np.zeros(len(k), dtype=bool)
+    dup[1:] = k[1:] == k[:-1]
+    dup[:-1] |= k[:-1] == k[1:]
+    idx = nodes[order[dup]]  # members of buckets with two or more rows, bucket by bucket
+    kk = k[dup]
+    if not len(idx):
+        return np.zeros((0, 2), dtype=np.int64)
+    starts = np.flatnonzero(np.concatenate(([True], kk[1:] != kk[:-1])))
+    size = np.diff(np.concatenate((starts, [len(kk)])))
+    out = []
+    limit = int(size.max()) - 1 if max_bucket_pairs is None else max_bucket_pairs
+    for d in range(1, min(limit, int(size.max()) - 1) + 1):
+        same = kk[d:] == kk[:-d]
+        out.append(np.stack([idx[:-d][same], idx[d:][same]], axis=1))
+    if max_bucket_pairs is not None:
+        first = np.repeat(idx[starts], size)
+        big = first != idx
+        out.append(np.stack([first[big], idx[big]], axis=1))
+    return _unique_pairs(out)
+
+
+def _unique_pairs(parts: list[np.ndarray]) -> np.ndarray:
+    """Distinct (i < j) rows of the given pair arrays, sorted."""
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return np.zeros((0, 2), dtype=np.int64)
+    pairs = np.sort(np.concatenate(parts).astype(np.int64), axis=1)
+    key = unique((pairs[:, 0] << 32) | pairs[:, 1])  # 1-D unique: much faster than axis=0
+    return np.stack([key >> 32, key & 0xFFFFFFFF], axis=1)
 
 
 def lsh_candidate_pairs(
     sig: np.ndarray, bands: int, rows: int, max_bucket_pairs: int | None
 ) -> np.ndarray:
-    """Pairs (i < j) of rows that share at least one band, as an (m, 2) int64 array.
+    """Pairs (i < j) of rows that share at least one band, as an (m, 2) int64 array
+    (:func:`band_buckets` then :func:`bucket_pairs`, in this process)."""
+    return bucket_pairs(band_buckets(sig, 0, bands, rows, 1), max_bucket_pairs)
 
-    With ``max_bucket_pairs=None`` every pair in a bucket is returned (as datasketch's
-    ``MinHashLSH`` would find); otherwise each member is paired with the next
-    ``max_bucket_pairs`` members of its bucket and with the bucket's first member.
+
+def text_features(texts: pl.Series) -> pl.DataFrame:
+    """Partition function: ``text``, ``text_norm``, ``urls``, ``hashtags`` of distinct texts."""
+    return pl.DataFrame({"text": texts}).with_columns(
+        normalize_texts(texts), extract_urls(texts), extract_hashtags(texts)
+    )
+
+
+def node_signatures(
+    norm: list[str], cfg: NearDupConfig, seed: int, first_node: int, n_buckets: int, threads: int
+) -> tuple[Any, ...]:
+    """Partition function: MinHash signatures of a block of normalized texts.
+
+    Returns (signatures n x num_perm, tokens per text, word-token hashes, their text index,
+    the block's band keys by LSH bucket: see :func:`band_buckets`).
     """
-    out = []
-    for band in range(bands):
-        key = _band_keys(sig, band, rows)
-        order = np.argsort(key, kind="stable")
-        k = key[order]
-        dup = np.zeros(len(k), dtype=bool)
-        dup[1:] = k[1:] == k[:-1]
-        dup[:-1] |= k[:-1] == k[1:]
-        idx = order[dup]  # members of buckets with two or more rows, bucket by bucket
-        kk = k[dup]
-        if not len(idx):
-            continue
-        starts = np.flatnonzero(np.concatenate(([True], kk[1:] != kk[:-1])))
-        size = np.diff(np.concatenate((starts, [len(kk)])))
-        first = np.repeat(idx[starts], size)
-        limit = int(size.max()) - 1 if max_bucket_pairs is None else max_bucket_pairs
-        for d in range(1, min(limit, int(size.max()) - 1) + 1):
-            same = kk[d:] == kk[:-d]
-            out.append(np.stack([idx[:-d][same], idx[d:][same]], axis=1))
-        if max_bucket_pairs is not None:
-            big = first != idx
-            out.append(np.stack([first[big], idx[big]], axis=1))
-    if not out:
-        return np.zeros((0, 2), dtype=np.int64)
-    pairs = np.sort(np.concatenate(out).astype(np.int64), axis=1)
-    key = unique((pairs[:, 0] << 32) | pairs[:, 1])  # 1-D unique: much faster than axis=0
-    return np.stack([key >> 32, key & 0xFFFFFFFF], axis=1)
+    sh = shingle(norm, cfg.min_words, tuple(cfg.word_ngrams), cfg.char_n)
+    sig = minhash_signatures(sh.offsets, sh.hashes, cfg.num_perm, seed, threads)
+    bands, rows = lsh_params(cfg)
+    keyed = band_buckets(sig, first_node, bands, rows, n_buckets)
+    return sig, sh.n_tokens, sh.token_hashes, sh.token_text, keyed
+
+
+def _blocks(n: int, engine: Engine, min_rows: int = 50_000, max_rows: int = 250_000) -> list[range]:
+    """Row ranges for partitions: a few per worker, each between ``min_rows`` and ``max_rows``
+    (the result never depends on them)."""
+    size = max(min_rows, min(max_rows, -(-n // max(1, 3 * engine.workers))))
+    return [range(k, min(k + size, n)) for k in range(0, n, size)] or [range(0)]
 
 
 def _estimated_jaccard(sig: np.ndarray, pairs: np.ndarray) -> np.ndarray:
@@ -197,7 +278,9 @@ def _cluster(sig: np.ndarray, edges: np.ndarray, cohesion: float) -> np.ndarray:
     return labels
 
 
-def find_clusters(comments: pl.DataFrame, cfg: NearDupConfig, seed: int = 0) -> NearDupResult:
+def find_clusters(
+    comments: pl.DataFrame, cfg: NearDupConfig, seed: int = 0, engine: Engine | None = None
+) -> NearDupResult:
     """Find near-duplicate clusters among ``comments``.
 
     Parameters
@@ -207,6 +290,9 @@ def find_clusters(comments: pl.DataFrame, cfg: NearDupConfig, seed: int = 0) -> 
     cfg : NearDupConfig
     seed : int
         MinHash permutation seed.
+    engine : Engine, optional
+        Runs the partition functions (:func:`text_features`, :func:`node_signatures`, the LSH
+        shuffle :func:`band_buckets` -> :func:`bucket_pairs`); default: in this process.
 
     Returns
     -------
@@ -217,27 +303,59 @@ def find_clusters(comments: pl.DataFrame, cfg: NearDupConfig, seed: int = 0) -> 
         representative_text, text_norm, n_tokens, info_bits, informative``. A cluster holds
         at least two comments; ids are content-derived and stable for an input and seed.
     """
-    raw = comments.select(pl.col("text").unique(maintain_order=True))
-    raw = raw.with_columns(
-        normalize_texts(raw["text"]),
-        extract_urls(raw["text"]),
-        extract_hashtags(raw["text"]),
+    from .engine import LocalEngine
+
+    engine = engine or LocalEngine(1)
+    texts = comments.select(pl.col("text").unique(maintain_order=True))["text"]
+    raw = pl.concat(
+        engine.map(text_features, [texts[b.start : b.stop] for b in _blocks(len(texts), engine)])
     )
     nodes = raw.select(pl.col("text_norm").unique(maintain_order=True)).with_row_index("node")
     raw = raw.join(nodes, on="text_norm", how="left", maintain_order="left")
-    norm_list = nodes["text_norm"].to_list()
-    sh = shingle(norm_list, cfg.min_words, tuple(cfg.word_ngrams), cfg.char_n)
-    n = len(norm_list)
+    norm = nodes["text_norm"]
+    n = len(norm)
+    blocks = _blocks(n, engine)
+    threads = 2 if engine.workers == 1 else 1  # inline: both cores; on a pool: one each
+    n_buckets = engine.workers
+    handles = [
+        engine.submit(
+            node_signatures,
+            norm[b.start : b.stop].to_list(),
+            cfg,
+            seed,
+            b.start,
+            n_buckets,
+            threads,
+        )
+        for b in blocks
+    ]
+    # the LSH shuffle: each block's band keys by bucket -> candidate pairs per bucket
+    keyed = [engine.take(h, 4) for h in handles]
+    bucket_handles = [
+        engine.submit(bucket_pairs, [engine.take(k, j) for k in keyed], cfg.max_bucket_pairs)
+        for j in range(n_buckets)
+    ]
+    parts = [engine.gather([engine.take(h, i) for i in range(4)]) for h in handles]
+    sig = (
+        np.concatenate([p[0] for p in parts]) if n else np.zeros((0, cfg.num_perm), dtype=np.uint32)
+    )
+    n_tokens = np.concatenate([p[1] for p in parts]) if n else np.zeros(0, np.int64)
+    token_hashes = np.concatenate([p[2] for p in parts]) if n else np.zeros(0, np.uint32)
+    token_text = (
+        np.concatenate([p[3] + b.start for p, b in zip(parts, blocks, strict=True)])
+        if n
+        else np.zeros(0, np.int64)
+    )
+    del parts
     # information: summed inverse document frequency of distinct word tokens (bits)
-    if len(sh.token_hashes):
-        _, inv, df = unique(sh.token_hashes, return_inverse=True, return_counts=True)
+    if len(token_hashes):
+        _, inv, df = unique(token_hashes, return_inverse=True, return_counts=True)
         bits = np.log2(max(n, 2) / df[inv])
-        info = np.bincount(sh.token_text, weights=bits, minlength=n)
+        info = np.bincount(token_text, weights=bits, minlength=n)
     else:
         info = np.zeros(n)
-    sig = minhash_signatures(sh.offsets, sh.hashes, cfg.num_perm, seed)
+    pairs = _unique_pairs(engine.gather(bucket_handles))
     bands, rows = lsh_params(cfg)
-    pairs = lsh_candidate_pairs(sig, bands, rows, cfg.max_bucket_pairs)
     est = _estimated_jaccard(sig, pairs)
     edges = pairs[est >= cfg.threshold]
     labels = _cluster(sig, edges, cfg.cohesion)
@@ -248,7 +366,7 @@ def find_clusters(comments: pl.DataFrame, cfg: NearDupConfig, seed: int = 0) -> 
         {
             "node": np.arange(n, dtype=np.uint32),
             "group": labels,
-            "n_tokens": sh.n_tokens.astype(np.int64),
+            "n_tokens": n_tokens.astype(np.int64),
             "info_bits": np.round(info, 2),
         }
     )
@@ -310,7 +428,7 @@ def find_clusters(comments: pl.DataFrame, cfg: NearDupConfig, seed: int = 0) -> 
     stats = {
         "unique_texts": raw.height,
         "nodes": n,
-        "shingles": len(sh.hashes),
+        "word_tokens": len(token_hashes),
         "lsh_bands": bands,
         "lsh_rows": rows,
         "candidate_pairs": len(pairs),

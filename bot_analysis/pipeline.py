@@ -28,6 +28,7 @@ from .ingest import IngestResult, read_inputs
 if TYPE_CHECKING:  # the analysis stages are imported when they run: `ingest` stays light
     from .campaigns import CampaignResult
     from .coordination import CoordinationResult
+    from .engine import Engine
     from .neardup import NearDupResult
 
 __all__ = ["Result", "analyze", "ingest", "write_outputs"]
@@ -50,6 +51,7 @@ class Result:
     coordination: CoordinationResult | None = None
     campaigns: CampaignResult | None = None
     bursts: pl.DataFrame | None = None
+    engine: dict[str, Any] = field(default_factory=dict)
 
     @property
     def comments(self) -> pl.DataFrame:
@@ -76,6 +78,7 @@ class Result:
             "neardup": self.neardup.stats if self.neardup else None,
             "coordination": self.coordination.stats if self.coordination else None,
             "campaigns": self.campaigns.stats if self.campaigns else None,
+            "engine": self.engine,
             "timings_s": self.timings,
             "peak_rss_mb_after": self.peak_mb,
         }
@@ -91,15 +94,27 @@ def ingest(
     *,
     fmt: str | None = None,
     progress: Callable[..., None] | None = None,
+    engine: Engine | None = None,
 ) -> Result:
-    """Run the ingest stage only (``bot-analysis ingest``)."""
+    """Run the ingest stage only (``bot-analysis ingest``); see :func:`analyze`."""
+    from .engine import LocalEngine
+
     cfg = config or Config()
+    engine = engine or LocalEngine(1)
     started = _now()
     t0 = time.perf_counter()
     kwargs = {"progress": progress} if progress else {}
-    ing = read_inputs(list(inputs), cfg.ingest, fmt=fmt, **kwargs)
+    ing = read_inputs(list(inputs), cfg.ingest, fmt=fmt, engine=engine, **kwargs)
     timings = {"ingest": round(time.perf_counter() - t0, 3)}
-    return Result(cfg, [str(p) for p in inputs], ing, timings, started, {"ingest": _peak_mb()})
+    return Result(
+        cfg,
+        [str(p) for p in inputs],
+        ing,
+        timings,
+        started,
+        {"ingest": _peak_mb()},
+        engine=engine.info(),
+    )
 
 
 def _peak_mb() -> float:
@@ -116,6 +131,7 @@ def analyze(
     fmt: str | None = None,
     progress: Callable[..., None] | None = None,
     review_store: str | Path | None = None,
+    engine: Engine | None = None,
 ) -> Result:
     """Run every stage on ``inputs`` and return the result (nothing is written).
 
@@ -129,18 +145,27 @@ def analyze(
         Force one input format instead of sniffing.
     progress : callable, optional
         ``progress(stage, done, total, info=...)`` for a progress display.
+    review_store : str or Path, optional
+        SQLite file of reviewer decisions to carry into the campaigns.
+    engine : Engine, optional
+        Where the partition functions run (:mod:`bot_analysis.engine`); default: in this
+        process. The result is the same on every engine and worker count.
     """
 
     from .campaigns import assemble_campaigns
     from .coordination import build_graph
+    from .engine import LocalEngine
     from .neardup import find_clusters
 
     cfg = config or Config()
-    result = ingest(inputs, cfg, fmt=fmt, progress=progress)
+    engine = engine or LocalEngine(1)
+    if hasattr(engine, "start"):
+        engine.start()  # worker processes import the package while the client sniffs inputs
+    result = ingest(inputs, cfg, fmt=fmt, progress=progress, engine=engine)
     report = progress or (lambda *a, **k: None)
     t0 = time.perf_counter()
     report("neardup", 0, None, info="normalizing, MinHash, LSH")
-    result.neardup = find_clusters(result.ingest.comments, cfg.neardup, cfg.seed)
+    result.neardup = find_clusters(result.ingest.comments, cfg.neardup, cfg.seed, engine)
     result.timings["neardup"] = round(time.perf_counter() - t0, 3)
     result.peak_mb["neardup"] = _peak_mb()
     t0 = time.perf_counter()
@@ -221,8 +246,10 @@ def _bursts(result: Result, cfg: Config) -> pl.DataFrame:
     return bursts_table(series, k.bin_s, k.burst_levels, k.burst_s, k.burst_gamma)
 
 
-def write_outputs(result: Result, out: str | Path) -> list[Path]:
+def write_outputs(result: Result, out: str | Path, engine: Engine | None = None) -> list[Path]:
     """Write the output contract files of ``result`` into ``out`` and return their paths.
+
+    ``engine`` renders the report's figures in parallel (default: in this process).
 
     Raises
     ------
@@ -277,6 +304,7 @@ def write_outputs(result: Result, out: str | Path) -> list[Path]:
                 out,
                 result.reviews,
                 result.new_ids,
+                engine=engine,
             )
         )
         result.timings["report"] = round(time.perf_counter() - t1, 3)

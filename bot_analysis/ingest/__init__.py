@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import orjson
 import polars as pl
@@ -25,9 +25,20 @@ from ..errors import InputError, InvariantError
 from ..schema import REJECTS_SCHEMA, empty_comments, empty_rejects, validate_comments
 from . import reddit, telegram, twitter, vk, youtube
 from ._csv import iter_csv_blocks
-from ._io import InputFile, expand_inputs, file_sha256, iter_lines, open_utf8
+from ._io import (
+    InputFile,
+    block_lines,
+    expand_inputs,
+    file_sha256,
+    iter_blocks,
+    iter_lines,
+    open_utf8,
+)
 from ._sink import RowSink
 from .tabular import convert_4cat, convert_generic, convert_twarc_csv, resolve_columns
+
+if TYPE_CHECKING:
+    from ..engine import Engine
 
 __all__ = ["FORMATS", "Format", "IngestResult", "read_inputs", "sniff_format"]
 log = logging.getLogger(__name__)
@@ -255,6 +266,7 @@ def read_inputs(
     *,
     fmt: str | None = None,
     progress: Progress = _noop,
+    engine: Engine | None = None,
 ) -> IngestResult:
     """Read every input into one canonical table.
 
@@ -268,6 +280,10 @@ def read_inputs(
         Force a format (one of ``FORMATS``) instead of sniffing.
     progress : callable, optional
         Called as ``progress("ingest", rows_done, None, info=file)``.
+    engine : Engine, optional
+        Where parsing runs (see :mod:`bot_analysis.engine`); default: in this process. Line
+        formats (JSONL, NDJSON) are cut into blocks of whole lines that parse in parallel;
+        other files are parsed whole, one task each. Results are joined in input order.
 
     Returns
     -------
@@ -280,7 +296,10 @@ def read_inputs(
     InputError
         A missing path, an unknown format, or inputs without a single row.
     """
+    from ..engine import LocalEngine
+
     cfg = config or IngestConfig()
+    engine = engine or LocalEngine(1)
     if fmt is not None and fmt not in FORMATS:
         raise InputError(f"unknown --format {fmt!r}; known formats: {', '.join(FORMATS)}")
     inputs = expand_inputs(paths)
@@ -288,18 +307,21 @@ def read_inputs(
     rejects: list[pl.DataFrame] = []
     files: list[dict[str, Any]] = []
     done = 0
+    t0 = time.perf_counter()
     # SHA-256 of each input is computed on a second thread while the first parses (hashlib
     # releases the GIL), so recording provenance costs no wall time.
     with ThreadPoolExecutor(max_workers=1) as pool:
         digests = {p: pool.submit(file_sha256, p) for p in dict.fromkeys(i.path for i in inputs)}
-        for idx, inp in enumerate(inputs):
-            t0 = time.perf_counter()
-            stats, acc, rej = _read_one(inp, cfg, fmt, progress, done)
+        plans = [_plan(inp, cfg, fmt, engine) for inp in inputs]
+        for idx, (inp, plan) in enumerate(zip(inputs, plans, strict=True)):
+            report = partial(_report_file, progress, done, inp.display)
+            stats, acc, rej = plan.collect(engine, report)
             done += stats["rows_read"]
+            progress("ingest", done, None, info=inp.display)
             acc = acc.with_columns(pl.lit(idx, dtype=pl.Int32).alias("__file"))
             frames.append(acc)
             rejects.append(rej)
-            stats["seconds"] = round(time.perf_counter() - t0, 3)
+            stats["seconds"] = round(time.perf_counter() - t0, 3)  # done by then (files overlap)
             files.append(stats)
             log.info("ingest: %s (%s): %d rows", inp.display, stats["format"], stats["rows_read"])
         for inp, stats in zip(inputs, files, strict=True):
@@ -326,6 +348,95 @@ def read_inputs(
     result = IngestResult(validate_comments(comments), all_rejects, files)
     result.check_invariant()
     return result
+
+
+def _report_file(progress: Progress, done0: int, display: str, rows: int) -> None:
+    progress("ingest", done0 + rows, None, info=display)
+
+
+@dataclass
+class _WholeFile:
+    """A file parsed by one task (CSV, Parquet, JSON documents)."""
+
+    handle: Any
+
+    def collect(
+        self, engine: Engine, report: Callable[[int], None]
+    ) -> tuple[dict[str, Any], pl.DataFrame, pl.DataFrame]:
+        return engine.gather([self.handle])[0]  # type: ignore[no-any-return]
+
+
+@dataclass
+class _Blocks:
+    """A line format cut into blocks of whole lines, one task each."""
+
+    stats: dict[str, Any]
+    name: str
+    handles: list[Any]
+
+    def collect(
+        self, engine: Engine, report: Callable[[int], None]
+    ) -> tuple[dict[str, Any], pl.DataFrame, pl.DataFrame]:
+        accs, rejs, stats = [], [], self.stats
+        for acc, rej, nread, skipped in engine.gather(self.handles):
+            accs.append(acc)
+            rejs.append(rej)
+            stats["rows_read"] += nread
+            for k, v in skipped.items():
+                stats["skipped"][k] = stats["skipped"].get(k, 0) + v
+            report(stats["rows_read"])
+        acc = pl.concat(accs, how="vertical") if accs else empty_comments()
+        rej = pl.concat(rejs, how="vertical") if rejs else empty_rejects()
+        if self.name == "twitter_v1_jsonl" and acc.height:
+            acc = resolve_thread_roots(acc)  # needs the whole file
+        stats["accepted"] = acc.height
+        stats["rejected"] = rej.height
+        return stats, acc, rej
+
+
+def _plan(inp: InputFile, cfg: IngestConfig, fmt: str | None, engine: Engine) -> Any:
+    """Sniff ``inp`` and submit its parsing: by blocks for line formats, else whole."""
+    with open_utf8(inp) as opened:
+        stream = opened.stream
+        name = fmt or _sniff(inp, stream)
+        if name in _LINE_FORMATS and not (name in _DOC_OR_LINES and not _looks_jsonl(stream)):
+            stats = _file_stats(inp, opened.encoding, name)
+            handles: list[Any] = []
+            window = 2 * engine.workers + 1  # blocks in flight: bounds the client's memory
+            for first, block in iter_blocks(stream, cfg.block_bytes):
+                handles.append(engine.submit(parse_block, name, inp, cfg, first, block))
+                if len(handles) > window:
+                    engine.wait(handles[-window - 1])
+            return _Blocks(stats, name, handles)
+    return _WholeFile(engine.submit(read_file, inp, cfg, fmt))
+
+
+def _sniff(inp: InputFile, stream: Any) -> str:
+    sample = stream.peek(65536)[:65536]
+    with open(inp.path, "rb") as fh:
+        raw_head = fh.read(4) if inp.member is None else b""
+    return sniff_format(inp, sample, raw_head)
+
+
+def _file_stats(inp: InputFile, encoding: str, name: str) -> dict[str, Any]:
+    return {
+        "path": inp.display,
+        "size_bytes": inp.size,
+        "encoding": encoding,
+        "format": name,
+        "rows_read": 0,
+        "accepted": 0,
+        "rejected": 0,
+        "duplicates": 0,
+        "skipped": {},
+    }
+
+
+def read_file(
+    inp: InputFile, cfg: IngestConfig, fmt: str | None
+) -> tuple[dict[str, Any], pl.DataFrame, pl.DataFrame]:
+    """Partition function: parse one whole file -> (stats, accepted, rejected)."""
+    return _read_one(inp, cfg, fmt, _noop, 0)
 
 
 def _drop_duplicates(df: pl.DataFrame) -> tuple[pl.DataFrame, dict[int, int], pl.DataFrame]:
@@ -375,21 +486,8 @@ def _read_one(
 ) -> tuple[dict[str, Any], pl.DataFrame, pl.DataFrame]:
     with open_utf8(inp) as opened:
         stream = opened.stream
-        sample = stream.peek(65536)[:65536]  # type: ignore[attr-defined]
-        with open(inp.path, "rb") as fh:
-            raw_head = fh.read(4) if inp.member is None else b""
-        name = fmt or sniff_format(inp, sample, raw_head)
-        stats: dict[str, Any] = {
-            "path": inp.display,
-            "size_bytes": inp.size,
-            "encoding": opened.encoding,
-            "format": name,
-            "rows_read": 0,
-            "accepted": 0,
-            "rejected": 0,
-            "duplicates": 0,
-            "skipped": {},
-        }
+        name = fmt or _sniff(inp, stream)
+        stats = _file_stats(inp, opened.encoding, name)
         if name == "empty":
             stats["format"] = "empty"
             return stats, empty_comments(), empty_rejects()
@@ -444,21 +542,59 @@ def _map_4cat_ndjson(obj: dict, sink: RowSink, src: str) -> None:
         sink.reject(src, "not_a_record", "a 4CAT item of an unknown datasource", obj)
 
 
+# Formats read record by record, line by line (vk_api and youtube_api may also be one document).
+_LINE_FORMATS = frozenset(
+    {
+        "vk_api",
+        "youtube_api",
+        "telethon_jsonl",
+        "twarc2_jsonl",
+        "twarc2_flat_jsonl",
+        "twitter_v1_jsonl",
+        "ycd_jsonl",
+        "pushshift_ndjson",
+        "4cat_ndjson",
+    }
+)
+_DOC_OR_LINES = frozenset({"vk_api", "youtube_api"})
+
+
 def _read_records(
     stream: Any, inp: InputFile, name: str, cfg: IngestConfig, report: Any, done0: int
 ) -> tuple[pl.DataFrame, pl.DataFrame, RowSink]:
     fmt = FORMATS.get(name)
     platform = fmt.platform if fmt else "generic"
-    whole_document = name in ("json", "tdesktop_json") or (
-        name in ("vk_api", "youtube_api") and not _looks_jsonl(stream)
+    whole_document = name not in _LINE_FORMATS or (
+        name in _DOC_OR_LINES and not _looks_jsonl(stream)
     )
     if whole_document:
         return _read_json_doc(stream, inp, cfg, report, done0)
     sink = RowSink(inp.display, name, platform, cfg.batch_rows)
+    for first, block in iter_blocks(stream, cfg.block_bytes):
+        acc, rej, nread, skipped = parse_block(name, inp, cfg, first, block)
+        sink.batches.append(acc)
+        sink.reject_batches.append(rej)
+        sink.rows_read += nread
+        for k, v in skipped.items():
+            sink.skipped[k] = sink.skipped.get(k, 0) + v
+        report(done0 + sink.rows_read, None)
+    return _collect(sink, name)
+
+
+def parse_block(
+    name: str, inp: InputFile, cfg: IngestConfig, first_lineno: int, block: bytes
+) -> tuple[pl.DataFrame, pl.DataFrame, int, dict[str, int]]:
+    """Partition function: parse a block of whole lines of a line format.
+
+    Returns (accepted, rejected, rows read, skipped non-content records); sources name the
+    file and the line number (``first_lineno`` is the block's first line).
+    """
+    fmt = FORMATS.get(name)
+    sink = RowSink(inp.display, name, fmt.platform if fmt else "generic", cfg.batch_rows)
     mapper = _record_mapper(name, inp, cfg)
     loads = orjson.loads
     file = inp.display
-    for lineno, line in iter_lines(stream, cfg.block_bytes):
+    for lineno, line in block_lines(block, first_lineno):
         src = f"{file}:{lineno}"
         try:
             obj = loads(line)
@@ -469,10 +605,10 @@ def _read_records(
             sink.reject(src, "not_a_record", "a JSON value that is not an object", line)
             continue
         mapper(obj, sink, src)
-        if lineno % 50_000 == 0:
-            report(done0 + sink.rows_read, None)
     sink.flush()
-    return _collect(sink, name)
+    acc = pl.concat(sink.batches, how="vertical") if sink.batches else empty_comments()
+    rej = pl.concat(sink.reject_batches, how="vertical") if sink.reject_batches else empty_rejects()
+    return acc, rej, sink.rows_read, sink.skipped
 
 
 def _looks_jsonl(stream: Any) -> bool:

@@ -19,7 +19,7 @@ from typing import IO
 
 from ..errors import InputError
 
-__all__ = ["InputFile", "expand_inputs", "open_utf8"]
+__all__ = ["InputFile", "block_lines", "expand_inputs", "iter_blocks", "open_utf8"]
 
 # Bytes looked at to detect an encoding; long enough for a header and a few rows.
 _SNIFF_BYTES = 256 * 1024
@@ -226,6 +226,43 @@ class Utf8Stream:
 def open_utf8(inp: InputFile) -> Utf8Stream:
     """Open an input as a stream of UTF-8 bytes (see :class:`Utf8Stream`)."""
     return Utf8Stream(inp)
+
+
+def iter_blocks(stream: IO[bytes], block_bytes: int) -> Iterator[tuple[int, bytes]]:
+    """Yield ``(first_line_number, block)``: about ``block_bytes`` of whole lines at a time.
+
+    A block ends at a newline (the last one may not); line numbers count every line, blank
+    ones included, so that ``block_lines`` numbers them as :func:`iter_lines` does.
+
+    Examples
+    --------
+    >>> import io
+    >>> list(iter_blocks(io.BytesIO(b"a\\nb\\n\\nc"), 3))
+    [(1, b'a\\n'), (2, b'b\\n\\n'), (4, b'c')]
+    """
+    lineno = 1
+    rest = b""
+    while True:
+        block = stream.read(block_bytes)
+        if not block:
+            break
+        buf = rest + block
+        cut = buf.rfind(b"\n") + 1
+        if cut == 0:  # a line longer than the block: read on
+            rest = buf
+            continue
+        rest = buf[cut:]
+        yield lineno, buf[:cut]
+        lineno += buf.count(b"\n", 0, cut)
+    if rest:
+        yield lineno, rest
+
+
+def block_lines(block: bytes, first_lineno: int) -> Iterator[tuple[int, bytes]]:
+    """``(line_number, line)`` for every non-blank line of a block from :func:`iter_blocks`."""
+    for i, line in enumerate(block.split(b"\n"), first_lineno):
+        if line.strip():
+            yield i, line.rstrip(b"\r")
 
 
 def iter_lines(stream: IO[bytes], block_bytes: int) -> Iterator[tuple[int, bytes]]:

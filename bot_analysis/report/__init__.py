@@ -13,12 +13,15 @@ import hashlib
 import json
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from ..campaigns import SUBSCORES
 from ..schema import REJECT_REASONS
+
+if TYPE_CHECKING:
+    from ..engine import Engine
 
 __all__ = ["write_report"]
 
@@ -51,16 +54,21 @@ def write_report(
     reviews: dict[str, str] | None = None,
     new_ids: set[str] | None = None,
     max_campaign_figures: int = 12,
+    engine: Engine | None = None,
 ) -> Path:
     """Write ``out/index.html`` and ``out/figures/*.png`` and return the HTML path.
 
     The ``max_campaign_figures`` highest-scoring flagged campaigns get a timeline and a graph
     figure; every flagged campaign gets its card, so a dump with a hundred campaigns stays a
-    page a reviewer can open.
+    page a reviewer can open. Figures are rendered as tasks of ``engine`` (in parallel on a
+    pool), each from the few columns it draws.
     """
     import jinja2
 
+    from ..engine import LocalEngine
     from . import figures as F
+
+    engine = engine or LocalEngine(1)
 
     fig_dir = out / "figures"
     fig_dir.mkdir(exist_ok=True)
@@ -70,17 +78,30 @@ def write_report(
     )
     figs = [
         (
-            F.volume(comments, bursts, fig_dir / "volume.png"),
+            engine.submit(
+                F.volume,
+                comments.select("created_at", "flagged"),
+                bursts.filter(pl.col("series") == "all") if bursts.height else bursts,
+                fig_dir / "volume.png",
+            ),
             "Comments per hour over the whole dump; red: comments of flagged campaigns; "
             "shaded: bursts.",
         ),
         (
-            F.posting_gaps(comments, fig_dir / "posting_gaps.png"),
+            engine.submit(
+                F.posting_gaps,
+                comments.select("thread_id", "created_at", "account_id", "flagged"),
+                fig_dir / "posting_gaps.png",
+            ),
             "Time between consecutive comments of different accounts on a thread: flagged "
             "campaigns answer each other within seconds to minutes.",
         ),
         (
-            F.accounts_distribution(accounts, fig_dir / "accounts_by_comments.png"),
+            engine.submit(
+                F.accounts_distribution,
+                accounts.select("n_comments", "flagged"),
+                fig_dir / "accounts_by_comments.png",
+            ),
             "Accounts by number of comments (log-log).",
         ),
     ]
@@ -103,21 +124,23 @@ def write_report(
             sub_edges = graph_edges.filter(
                 pl.col("a").is_in(list(members)) & pl.col("b").is_in(list(members))
             )
-            tl = F.campaign_timeline(
-                cc,
+            tl = engine.submit(
+                F.campaign_timeline,
+                cc.select("created_at", "cluster_id"),
                 bursts.filter(pl.col("series") == cid),
                 f"campaign {cid}: comments per hour by talking point",
                 fig_dir / f"campaign_{cid}_timeline.png",
             )
-            gr = F.account_graph(
-                sub_edges,
-                acc_nodes,
+            gr = engine.submit(
+                F.account_graph,
+                sub_edges.select("a", "b", "weight"),
+                acc_nodes.filter(pl.col("node").is_in(list(members))).select("node", "platform"),
                 f"campaign {cid}: accounts acting together",
                 fig_dir / f"campaign_{cid}_graph.png",
             )
             campaign_figures = [
-                {"src": _data_uri(tl), "alt": f"Timeline of campaign {cid}"},
-                {"src": _data_uri(gr), "alt": f"Account graph of campaign {cid}"},
+                {"src": tl, "alt": f"Timeline of campaign {cid}"},
+                {"src": gr, "alt": f"Account graph of campaign {cid}"},
             ]
         examples = (
             cc.unique(subset=["text"], keep="first", maintain_order=True)
@@ -161,6 +184,11 @@ def write_report(
                 }
             )
         rej.sort(key=lambda r: (-r["n"], r["reason"]))
+    # every figure task was submitted above: wait for them and embed the files
+    for item in flagged_items:
+        for f in item["figures"]:
+            f["src"] = _data_uri(engine.gather([f["src"]])[0])
+    figs = [(engine.gather([h])[0], alt) for h, alt in figs]
     counts = run["counts"]
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     template = env.from_string(

@@ -1,0 +1,224 @@
+"""Schedulers for the partition functions: one implementation of each stage, two engines.
+
+A stage splits its work into partitions and calls a module-level *partition function* on each
+(``ingest.parse_block``, ``neardup.text_features``, ``neardup.node_signatures``, the LSH
+``band_buckets``/``bucket_pairs`` shuffle, the report's figure renderers). The engine decides
+where those calls run:
+
+- :class:`LocalEngine` (the default, no extra dependency): in this process when ``workers`` is 1,
+  else on a pool of worker processes on this machine;
+- :class:`DaskEngine` (``pip install bot-analysis[dask]``): as tasks on a ``distributed``
+  cluster, a ``LocalCluster`` started for the run or an existing scheduler's address.
+
+Both take the same calls: :meth:`submit` one task and :meth:`gather` results. Task arguments may
+be handles returned by earlier :meth:`submit` calls; on Dask such intermediate results stay on the
+workers (the LSH shuffle moves band keys worker to worker, not through the client). Results come
+back in submission order, so a run's output is the same on either engine and any worker count.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import os
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any
+
+from .errors import ConfigError
+
+__all__ = ["DaskEngine", "Engine", "LocalEngine", "default_workers", "make_engine"]
+log = logging.getLogger(__name__)
+
+
+def default_workers() -> int:
+    """Worker processes of the local engine: the CPUs this process may use (at most 8)."""
+    try:
+        n = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        n = os.cpu_count() or 1
+    return max(1, min(n, 8))
+
+
+class Engine:
+    """The interface every stage uses; see the module docstring."""
+
+    name = "engine"
+    workers = 1
+
+    def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError
+
+    def gather(self, handles: Sequence[Any]) -> list[Any]:
+        raise NotImplementedError
+
+    def wait(self, handle: Any) -> None:
+        """Block until ``handle``'s task has finished (its result stays where it is)."""
+        raise NotImplementedError
+
+    def map(self, fn: Callable[..., Any], items: Iterable[Any], *args: Any) -> list[Any]:
+        """``[fn(item, *args) for item in items]``, scheduled by the engine, in order."""
+        return self.gather([self.submit(fn, item, *args) for item in items])
+
+    def take(self, handle: Any, index: int) -> Any:
+        """A handle on ``handle``'s result ``[index]`` (a task on Dask, no copy locally)."""
+        import operator
+
+        return self.submit(operator.getitem, handle, index)
+
+    def info(self) -> dict[str, Any]:
+        """What run.json records about the engine."""
+        return {"engine": self.name, "workers": self.workers}
+
+    def close(self) -> None:
+        """Release workers; the engine cannot be used afterwards."""
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class LocalEngine(Engine):
+    """Partition functions on this machine: inline (1 worker) or on a process pool.
+
+    The pool starts on first use with the ``forkserver`` method (never plain ``fork``: polars
+    and numpy run threads, and a forked copy of a locked thread pool can hang).
+    """
+
+    name = "local"
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = default_workers() if workers is None else int(workers)
+        if self.workers < 1:
+            raise ConfigError(f"--workers must be >= 1; got {self.workers}")
+        self._pool: ProcessPoolExecutor | None = None
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
+            ctx = mp.get_context(method)
+            if method == "forkserver":
+                ctx.set_forkserver_preload(list(_TASK_MODULES))
+            self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx)
+        return self._pool
+
+    def start(self) -> None:
+        """Start the worker processes now (they import the package while the client works)."""
+        if self.workers > 1:
+            pool = self._executor()
+            for _ in range(self.workers):
+                pool.submit(_warm)
+
+    def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        args = tuple(_resolve(a) for a in args)
+        kwargs = {k: _resolve(v) for k, v in kwargs.items()}
+        if self.workers == 1:
+            return fn(*args, **kwargs)
+        return self._executor().submit(fn, *args, **kwargs)
+
+    def take(self, handle: Any, index: int) -> Any:
+        return _resolve(handle)[index]
+
+    def wait(self, handle: Any) -> None:
+        _resolve(handle)
+
+    def gather(self, handles: Sequence[Any]) -> list[Any]:
+        return [_resolve(h) for h in handles]
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+def _resolve(x: Any) -> Any:
+    return x.result() if isinstance(x, Future) else x
+
+
+# The modules whose partition functions run on workers: imported once, before any task.
+_TASK_MODULES = ("bot_analysis.ingest", "bot_analysis.neardup", "bot_analysis.report.figures")
+
+
+def _warm() -> None:
+    """Import what the tasks need, so that the first real task does not pay for it."""
+    import importlib
+
+    for m in _TASK_MODULES:
+        importlib.import_module(m)
+
+
+class DaskEngine(Engine):
+    """Partition functions as tasks on a Dask ``distributed`` cluster.
+
+    Without ``scheduler`` a ``LocalCluster`` of ``workers`` processes (one thread each) is
+    started for the run and closed after it. Inputs named by path must be readable by the
+    workers at the same path (true on a LocalCluster; on a real cluster use shared storage).
+    """
+
+    name = "dask"
+
+    def __init__(self, scheduler: str | None = None, workers: int | None = None) -> None:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:
+            raise ConfigError(
+                "--engine dask needs Dask's distributed scheduler: pip install 'bot-analysis[dask]'"
+            ) from None
+        self.scheduler = scheduler
+        self._cluster = None
+        if scheduler is None:
+            self.workers = default_workers() if workers is None else int(workers)
+            self._cluster = LocalCluster(
+                n_workers=self.workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            )
+            self.client = Client(self._cluster)
+        else:
+            try:
+                self.client = Client(scheduler, timeout="20s")
+            except (OSError, TimeoutError) as e:
+                raise ConfigError(f"cannot reach the Dask scheduler {scheduler}: {e}") from None
+            self.workers = len(self.client.scheduler_info().get("workers", {})) or 1
+
+    def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        # large data goes to a worker first (scatter), not inside the task graph
+        args = tuple(self._scatter(a) for a in args)
+        return self.client.submit(fn, *args, pure=False, **kwargs)
+
+    def _scatter(self, a: Any) -> Any:
+        big = (isinstance(a, bytes | list) and len(a) > 10_000) or (
+            hasattr(a, "estimated_size") and a.estimated_size() > 1_000_000
+        )
+        return self.client.scatter([a], hash=False)[0] if big else a
+
+    def gather(self, handles: Sequence[Any]) -> list[Any]:
+        return list(self.client.gather(list(handles)))
+
+    def wait(self, handle: Any) -> None:
+        from distributed import wait
+
+        wait([handle])
+
+    def info(self) -> dict[str, Any]:
+        return {**super().info(), "scheduler": self.scheduler or "LocalCluster"}
+
+    def close(self) -> None:
+        self.client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+def make_engine(name: str = "local", scheduler: str | None = None, workers: int | None = None):  # type: ignore[no-untyped-def]
+    """The engine called ``name`` (``local`` or ``dask``)."""
+    if name == "local":
+        if scheduler is not None:
+            raise ConfigError("--scheduler needs --engine dask")
+        return LocalEngine(workers)
+    if name == "dask":
+        return DaskEngine(scheduler, workers)
+    raise ConfigError(f"unknown --engine {name!r}; known: local, dask")
