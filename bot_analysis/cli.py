@@ -185,8 +185,8 @@ def _common(f: Any) -> Any:
         click.option(
             "--workers",
             type=click.IntRange(1, 256),
-            help="Worker processes (default: the CPUs available, at most 8; 1 runs "
-            "everything in this process).",
+            help="Worker processes (default: the CPUs available, at most 8, or 1 for "
+            "inputs under 32 MB; 1 runs everything in this process).",
         ),
         click.option("--quiet", "-q", is_flag=True, help="No progress display."),
         click.option("--verbose", "-v", count=True, help="More messages on stderr (-vv: debug)."),
@@ -205,6 +205,15 @@ def cli() -> None:
     Reads VK, Telegram, X/Twitter, YouTube, Reddit and 4CAT exports, or any CSV, JSON,
     NDJSON or Parquet file with comment columns.
     """
+
+
+def _input_bytes(inputs: tuple[Path, ...]) -> int:
+    """Bytes on disk of the inputs (files, and files under folders)."""
+    total = 0
+    for p in inputs:
+        files = p.rglob("*") if p.is_dir() else [p]
+        total += sum(f.stat().st_size for f in files if f.is_file())
+    return total
 
 
 def _run(
@@ -240,7 +249,7 @@ def _run(
         )
         out.mkdir(parents=True, exist_ok=True)
         _setup_logging(verbose, out)
-        with make_engine(engine, scheduler, workers) as eng:
+        with make_engine(engine, scheduler, workers, _input_bytes(inputs)) as eng:
             with _Progress(quiet) as progress:
                 if kind == "analyze":
                     result = analyze(

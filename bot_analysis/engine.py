@@ -31,8 +31,16 @@ __all__ = ["DaskEngine", "Engine", "LocalEngine", "default_workers", "make_engin
 log = logging.getLogger(__name__)
 
 
-def default_workers() -> int:
-    """Worker processes of the local engine: the CPUs this process may use (at most 8)."""
+# Below this much input the local engine stays in one process: starting workers (about a
+# second and 150 MB each) costs more than they save.
+SMALL_INPUT_BYTES = 32 * 1024 * 1024
+
+
+def default_workers(input_bytes: int | None = None) -> int:
+    """Worker processes of the local engine: the CPUs this process may use (at most 8), or 1
+    for inputs under ``SMALL_INPUT_BYTES`` (compressed sizes count as they are on disk)."""
+    if input_bytes is not None and input_bytes < SMALL_INPUT_BYTES:
+        return 1
     try:
         n = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
@@ -89,8 +97,8 @@ class LocalEngine(Engine):
 
     name = "local"
 
-    def __init__(self, workers: int | None = None) -> None:
-        self.workers = default_workers() if workers is None else int(workers)
+    def __init__(self, workers: int | None = None, input_bytes: int | None = None) -> None:
+        self.workers = default_workers(input_bytes) if workers is None else int(workers)
         if self.workers < 1:
             raise ConfigError(f"--workers must be >= 1; got {self.workers}")
         self._pool: ProcessPoolExecutor | None = None
@@ -213,12 +221,18 @@ class DaskEngine(Engine):
             self._cluster.close()
 
 
-def make_engine(name: str = "local", scheduler: str | None = None, workers: int | None = None):  # type: ignore[no-untyped-def]
-    """The engine called ``name`` (``local`` or ``dask``)."""
+def make_engine(  # type: ignore[no-untyped-def]
+    name: str = "local",
+    scheduler: str | None = None,
+    workers: int | None = None,
+    input_bytes: int | None = None,
+):
+    """The engine called ``name`` (``local`` or ``dask``); ``input_bytes`` sizes the default
+    local pool (see :func:`default_workers`)."""
     if name == "local":
         if scheduler is not None:
             raise ConfigError("--scheduler needs --engine dask")
-        return LocalEngine(workers)
+        return LocalEngine(workers, input_bytes)
     if name == "dask":
         return DaskEngine(scheduler, workers)
     raise ConfigError(f"unknown --engine {name!r}; known: local, dask")
