@@ -264,10 +264,14 @@ def build_graph(
     events = co_action_events(comments)
     windows = estimate_windows(events, cfg)
     pairs = co_action_pairs(events, windows, cfg.max_neighbours)
-    edges = _significance(events, pairs).with_columns(
-        ((pl.col("p_value") < cfg.alpha) & (pl.col("n_items") >= cfg.min_items)).alias(
-            "significant"
+    edges = (
+        _significance(events, pairs)
+        .with_columns(
+            ((pl.col("p_value") < cfg.alpha) & (pl.col("n_items") >= cfg.min_items)).alias(
+                "significant"
+            )
         )
+        .sort("a", "b", "kind")  # group_by order varies from run to run; the output may not
     )
     weights = dict(cfg.kind_weights)
     sig_edges = edges.filter(pl.col("significant"))

@@ -370,14 +370,17 @@ def find_clusters(
             "info_bits": np.round(info, 2),
         }
     )
-    out = comments.join(
-        raw.select("text", "text_norm", "urls", "hashtags", "node"),
-        on="text",
-        how="left",
-        maintain_order="left",
-    ).join(node_info, on="node", how="left", maintain_order="left")
+    # Per distinct text, then one narrow join to align with the comments: the comment table's
+    # own columns are never copied (with_columns shares them).
+    per_text = raw.select("text", "text_norm", "urls", "hashtags", "node").join(
+        node_info, on="node", how="left", maintain_order="left"
+    )
+    aligned = comments.select("text").join(per_text, on="text", how="left", maintain_order="left")
+    work = comments.select("account_id", "created_at", "text").with_columns(
+        aligned["node"], aligned["group"], aligned["text_norm"]
+    )
     # centre of each group: its most common normalized text (ties: first seen)
-    per_node = out.group_by("group", "node", "text_norm").agg(
+    per_node = work.group_by("group", "node", "text_norm").agg(
         pl.len().alias("k"), pl.col("created_at").min().alias("t0")
     )
     centres = (
@@ -386,7 +389,7 @@ def find_clusters(
         .first()
     )
     groups = (
-        out.group_by("group")
+        work.group_by("group")
         .agg(
             pl.len().alias("n_comments"),
             pl.col("account_id").drop_nulls().n_unique().alias("n_accounts"),
@@ -397,6 +400,7 @@ def find_clusters(
         )
         .filter(pl.col("n_comments") >= 2)
     )
+    del work
     groups = groups.join(centres.select("group", "text_norm", "node"), on="group", how="left").join(
         node_info.select("node", "n_tokens", "info_bits"), on="node", how="left"
     )
@@ -406,12 +410,22 @@ def find_clusters(
             "informative"
         ),
     )
-    out = out.join(
+    ids = aligned.select("group").join(
         groups.select("group", "cluster_id", pl.col("informative").alias("cluster_informative")),
         on="group",
         how="left",
         maintain_order="left",
-    ).drop("group", "node")
+    )
+    out = comments.with_columns(
+        aligned["text_norm"],
+        aligned["urls"],
+        aligned["hashtags"],
+        aligned["n_tokens"],
+        aligned["info_bits"],
+        ids["cluster_id"],
+        ids["cluster_informative"],
+    )
+    del aligned, ids
     clusters = groups.select(
         "cluster_id",
         "n_comments",

@@ -267,14 +267,16 @@ def write_outputs(result: Result, out: str | Path, engine: Engine | None = None)
     written: list[Path] = []
     comments = result.comments  # input order: deterministic for the same inputs
     if result.campaigns is not None:
-        comments = comments.join(
+        # a narrow join, then hstack: the comment table's columns are shared, not copied
+        camp_id = comments.select("platform", "comment_id").join(
             result.campaigns.comment_campaign.filter(pl.col("flagged")).select(
                 "platform", "comment_id", "campaign_id"
             ),
             on=["platform", "comment_id"],
             how="left",
             maintain_order="left",
-        ).with_columns(pl.col("campaign_id").is_not_null().alias("flagged"))
+        )["campaign_id"]
+        comments = comments.with_columns(camp_id, camp_id.is_not_null().alias("flagged"))
     p = out / "comments.parquet"
     comments.write_parquet(p, compression="lz4")  # fastest to write; read by every engine
     written.append(p)
