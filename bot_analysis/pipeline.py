@@ -170,7 +170,7 @@ def analyze(
     result.peak_mb["neardup"] = _peak_mb()
     t0 = time.perf_counter()
     report("coordination", 0, None, info="co-action graph")
-    result.coordination = build_graph(result.neardup.comments, cfg.coordination, cfg.seed)
+    result.coordination = build_graph(result.neardup.comments, cfg.coordination, cfg.seed, engine)
     result.timings["coordination"] = round(time.perf_counter() - t0, 3)
     result.peak_mb["coordination"] = _peak_mb()
     t0 = time.perf_counter()

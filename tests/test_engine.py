@@ -38,8 +38,13 @@ def _outcome(result) -> dict[str, pl.DataFrame]:
 
 
 @pytest.fixture(scope="module")
-def inline_outcome():
-    return _outcome(analyze([DUMPS], Config(), engine=LocalEngine(1)))
+def inline_result():
+    return analyze([DUMPS], Config(), engine=LocalEngine(1))
+
+
+@pytest.fixture(scope="module")
+def inline_outcome(inline_result):
+    return _outcome(inline_result)
 
 
 def _assert_same(a: dict[str, pl.DataFrame], b: dict[str, pl.DataFrame]) -> None:
@@ -114,3 +119,22 @@ def test_dask_engine_without_dask_says_how_to_install(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "ConfigError" in out.stdout
     assert "bot-analysis[dask]" in out.stdout
+
+
+def test_co_action_pairs_by_item_partitions_equal_one_pass(inline_result):
+    from bot_analysis.config import CoordinationConfig
+    from bot_analysis.coordination import (
+        co_action_events,
+        co_action_pairs,
+        estimate_windows,
+        partitioned_pairs,
+    )
+
+    events = co_action_events(inline_result.comments)
+    windows = estimate_windows(events, CoordinationConfig())
+    one = co_action_pairs(events, windows, 16)
+    with LocalEngine(2) as engine:
+        parts = partitioned_pairs(events, windows, 16, engine, min_rows=0)
+    key = ["kind", "item", "a", "b"]
+    assert one.height > 1000
+    assert parts.sort(key).equals(one.sort(key))
