@@ -36,6 +36,7 @@ References
 
 from __future__ import annotations
 
+import itertools
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +48,7 @@ import polars as pl
 from scipy.special import gammainc
 
 from .config import CoordinationConfig
+from .text import unique
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -56,6 +58,7 @@ __all__ = [
     "build_graph",
     "co_action_events",
     "co_action_pairs",
+    "pair_codes",
     "partitioned_pairs",
     "write_gexf",
 ]
@@ -117,32 +120,75 @@ def co_action_events(comments: pl.DataFrame) -> pl.DataFrame:
     return ev.sort("kind", "item", "t", "node")
 
 
+@dataclass
+class _Coded:
+    """Events as integer codes: ``ic`` the (kind, item) run, ``kc`` the kind (index into
+    ``KINDS``), ``nc`` the node (index into ``nodes``, sorted), ``t`` microseconds."""
+
+    ic: np.ndarray
+    kc: np.ndarray
+    nc: np.ndarray
+    t: np.ndarray
+    nodes: pl.Series
+    item_kc: np.ndarray  # kind code of each run
+    item_first: np.ndarray  # first event row of each run
+
+
+def _encode(events: pl.DataFrame) -> _Coded:
+    """Integer codes of events sorted by (kind, item, t, node)."""
+    n = events.height
+    kind, item = events["kind"], events["item"]
+    new = np.ones(n, dtype=bool)
+    if n > 1:
+        new[1:] = ((kind[1:] != kind[:-1]) | (item[1:] != item[:-1])).to_numpy()
+    ic = np.cumsum(new) - 1
+    kc = (
+        kind.replace_strict({k: i for i, k in enumerate(KINDS)}, return_dtype=pl.UInt8).to_numpy()
+        if n
+        else np.zeros(0, np.uint8)
+    )
+    nc = (events["node"].rank("dense") - 1).cast(pl.Int64).to_numpy() if n else np.zeros(0, int)
+    nodes = events["node"].unique().sort() if n else pl.Series("node", [], pl.String)
+    first = np.flatnonzero(new)
+    return _Coded(ic, kc, nc, events["t"].to_numpy(), nodes, kc[first], first)
+
+
 def estimate_windows(events: pl.DataFrame, cfg: CoordinationConfig) -> dict[str, float]:
     """Seconds per kind: the configured windows, else a coordination interval estimated from
     the data as coordinated-link-sharing tools do: for each item used by three or more
     accounts, the delay from its first use to the use that reaches half of its accounts;
     the window is the ``window_quantile`` of those delays, clamped to
     [window_min_s, window_max_s]."""
+    return _windows(_encode(events), cfg)
+
+
+def _windows(ev: _Coded, cfg: CoordinationConfig) -> dict[str, float]:
     out: dict[str, float] = {}
     given = cfg.window_s or {}
-    firsts = events.group_by("kind", "item", "node").agg(pl.col("t").min())
+    firsts = (
+        pl.DataFrame({"ic": ev.ic, "nc": ev.nc, "t": ev.t})
+        .group_by("ic", "nc")
+        .agg(pl.col("t").min())
+    )
     delays = (
-        firsts.sort("kind", "item", "t")
-        .group_by("kind", "item", maintain_order=True)
+        firsts.sort("ic", "t")
+        .group_by("ic", maintain_order=True)
         .agg(pl.col("t"))
         .filter(pl.col("t").list.len() >= 3)
-        .with_columns(
+        .select(
+            "ic",
             (
                 (pl.col("t").list.get((pl.col("t").list.len() - 1) // 2) - pl.col("t").list.first())
                 / 1e6
-            ).alias("delay")
+            ).alias("delay"),
         )
     )
-    for kind in KINDS:
+    delays = delays.with_columns(pl.Series("kc", ev.item_kc[delays["ic"].to_numpy()]))
+    for code, kind in enumerate(KINDS):
         if kind in given:
             out[kind] = float(given[kind])
             continue
-        d = delays.filter(pl.col("kind") == kind)["delay"]
+        d = delays.filter(pl.col("kc") == code)["delay"]
         q = d.quantile(cfg.window_quantile) if len(d) else None
         q = cfg.window_max_s if q is None else float(q)
         top = cfg.thread_window_max_s if kind == "thread" else cfg.window_max_s
@@ -159,86 +205,91 @@ def co_action_pairs(
     Returns kind, item, a, b (a < b), unique; each event meets at most ``max_neighbours``
     later events of its item (bounded, linear work). Vectorized in numpy on integer codes.
     """
-    schema = {"kind": pl.String, "item": pl.String, "a": pl.String, "b": pl.String}
-    if events.height < 2:
-        return pl.DataFrame(schema=schema)
-    kind = events["kind"].to_numpy()
-    item = events["item"]
-    same_item = np.zeros(events.height, dtype=bool)
-    same_item[1:] = (item[1:] == item[:-1]).to_numpy() & (kind[1:] == kind[:-1])
-    run = np.cumsum(~same_item)  # one id per (kind, item)
-    node_codes = events["node"].cast(pl.Categorical).to_physical().to_numpy().astype(np.int64)
-    t = events["t"].to_numpy()
-    w = (
-        np.array([int(windows[k] * 1e6) for k in kind.tolist()], dtype=np.int64)
-        if len(set(kind.tolist())) > 1
-        else np.full(len(t), int(windows[kind[0]] * 1e6), dtype=np.int64)
+    ev = _encode(events)
+    ic, a, b = pair_codes(ev.ic, ev.kc, ev.nc, ev.t, _window_us(windows), max_neighbours)
+    first = ev.item_first[ic]
+    return pl.DataFrame(
+        {
+            "kind": events["kind"].gather(first),
+            "item": events["item"].gather(first),
+            "a": ev.nodes.gather(a),
+            "b": ev.nodes.gather(b),
+        },
+        schema={"kind": pl.String, "item": pl.String, "a": pl.String, "b": pl.String},
     )
+
+
+def _window_us(windows: dict[str, float]) -> np.ndarray:
+    return np.array([int(windows[k] * 1e6) for k in KINDS], dtype=np.int64)
+
+
+def pair_codes(
+    ic: np.ndarray,
+    kc: np.ndarray,
+    nc: np.ndarray,
+    t: np.ndarray,
+    window_us: np.ndarray,
+    max_neighbours: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Partition function: co-action pairs of coded events sorted by (run, t, node).
+
+    Returns (run, a, b) with a < b node codes, distinct and sorted.
+    """
+    empty = (np.zeros(0, np.int64),) * 3
+    if len(ic) < 2:
+        return empty
+    w = window_us[kc]
     firsts, seconds = [], []
     for d in range(1, max_neighbours + 1):
-        ok = (run[d:] == run[:-d]) & (t[d:] - t[:-d] <= w[:-d])
+        ok = (ic[d:] == ic[:-d]) & (t[d:] - t[:-d] <= w[:-d])
         if not ok.any():
             break
-        ok &= node_codes[d:] != node_codes[:-d]
+        ok &= nc[d:] != nc[:-d]
         i = np.flatnonzero(ok)
         firsts.append(i)
         seconds.append(i + d)
     if not firsts:
-        return pl.DataFrame(schema=schema)
+        return empty
     i = np.concatenate(firsts)
     j = np.concatenate(seconds)
-    n1, n2 = node_codes[i], node_codes[j]
-    lo, hi = np.minimum(n1, n2), np.maximum(n1, n2)
-    key = (run[i].astype(np.int64) << 40) | (lo << 20) | hi if node_codes.max() < 2**20 else None
-    if key is not None:
-        _, first_idx = _first_of(key)
-        i, j = i[first_idx], j[first_idx]
-    out = pl.DataFrame({"i": i, "j": j})
-    nodes = events["node"]
-    a = nodes.gather(out["i"])
-    b = nodes.gather(out["j"])
-    res = pl.DataFrame(
-        {"kind": events["kind"].gather(out["i"]), "item": item.gather(out["i"]), "x": a, "y": b}
-    ).select(
-        "kind",
-        "item",
-        pl.min_horizontal("x", "y").alias("a"),
-        pl.max_horizontal("x", "y").alias("b"),
-    )
-    return res if key is not None else res.unique()
+    n1, n2 = nc[i], nc[j]
+    run = ic[i].astype(np.int64)
+    lo, hi = np.minimum(n1, n2).astype(np.int64), np.maximum(n1, n2).astype(np.int64)
+    nb = max(1, int(max(lo.max(), hi.max())).bit_length())
+    rb = max(1, int(run.max()).bit_length())
+    if rb + 2 * nb <= 63:  # one int64 key: a sort-based unique in numpy
+        key = (run << (2 * nb)) | (lo << nb) | hi
+        key = unique(key)
+        mask = (1 << nb) - 1
+        return key >> (2 * nb), (key >> nb) & mask, key & mask
+    df = pl.DataFrame({"r": run, "a": lo, "b": hi}).unique().sort("r", "a", "b")
+    return df["r"].to_numpy(), df["a"].to_numpy(), df["b"].to_numpy()
 
 
-def _first_of(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted unique keys and the index of each one's first occurrence (sort-based)."""
-    order = np.argsort(key, kind="stable")
-    s = key[order]
-    first = np.ones(len(s), dtype=bool)
-    first[1:] = s[1:] != s[:-1]
-    return s[first], order[first]
-
-
-def _significance(events: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
+def _significance(ev: _Coded, ic: np.ndarray, a: np.ndarray, b: np.ndarray) -> pl.DataFrame:
     """Per (a, b, kind): distinct co-action items, expected count under the null, p-value."""
-    counts = pairs.group_by("a", "b", "kind").agg(pl.col("item").n_unique().alias("n_items"))
-    item_acc = events.group_by("kind", "item").agg(
-        pl.col("node").n_unique().alias("s"), pl.len().alias("e")
+    pairs = pl.DataFrame({"a": a, "b": b, "kc": ev.item_kc[ic]})
+    counts = pairs.group_by("a", "b", "kc").agg(pl.len().cast(pl.UInt32).alias("n_items"))
+    evf = pl.DataFrame({"ic": ev.ic, "kc": ev.kc, "nc": ev.nc})
+    item_acc = evf.group_by("ic").agg(
+        pl.col("kc").first(), pl.col("nc").n_unique().alias("s"), pl.len().alias("e")
     )
-    kind_stats = item_acc.group_by("kind").agg(
+    kind_stats = item_acc.group_by("kc").agg(
         pl.col("s").sum().cast(pl.Float64).alias("S"),
         (pl.col("s").cast(pl.Float64) ** 2).sum().alias("Q"),
         (pl.col("e").cast(pl.Float64) * (pl.col("e") - 1) / 2).sum().alias("all_pairs"),
     )
-    within = pairs.group_by("kind").len().rename({"len": "within"})
-    kind_stats = kind_stats.join(within, on="kind", how="left").with_columns(
+    within = pairs.group_by("kc").len().rename({"len": "within"})
+    kind_stats = kind_stats.join(within, on="kc", how="left").with_columns(
         (pl.col("within").fill_null(0) / pl.col("all_pairs").clip(lower_bound=1))
         .clip(upper_bound=1.0)
         .alias("f")
     )
-    k_acc = events.group_by("kind", "node").agg(pl.col("item").n_unique().alias("k"))
+    k_acc = evf.group_by("kc", "nc").agg(pl.col("ic").n_unique().alias("k"))
     e = (
-        counts.join(k_acc.rename({"node": "a", "k": "ka"}), on=["kind", "a"], how="left")
-        .join(k_acc.rename({"node": "b", "k": "kb"}), on=["kind", "b"], how="left")
-        .join(kind_stats.select("kind", "S", "Q", "f"), on="kind", how="left")
+        counts.join(k_acc.rename({"nc": "a", "k": "ka"}), on=["kc", "a"], how="left")
+        .join(k_acc.rename({"nc": "b", "k": "kb"}), on=["kc", "b"], how="left")
+        .join(kind_stats.select("kc", "S", "Q", "f"), on="kc", how="left")
         .with_columns(
             (pl.col("ka") * pl.col("kb") * pl.col("Q") / pl.col("S") ** 2 * pl.col("f")).alias(
                 "expected"
@@ -249,33 +300,40 @@ def _significance(events: pl.DataFrame, pairs: pl.DataFrame) -> pl.DataFrame:
     lam = np.maximum(e["expected"].to_numpy(), 1e-12)
     p = gammainc(k, lam)  # P(X >= k) for X ~ Poisson(lam), k >= 1 (regularized gamma)
     sig = np.minimum(-np.log10(np.maximum(p, 1e-300)), _MAX_SIG)
-    return e.with_columns(
-        pl.Series("p_value", p), pl.Series("significance", np.round(sig, 3))
-    ).select("a", "b", "kind", "n_items", "expected", "p_value", "significance")
+    kinds = pl.Series("kind", KINDS)
+    return e.select(
+        ev.nodes.gather(e["a"]).alias("a"),
+        ev.nodes.gather(e["b"]).alias("b"),
+        kinds.gather(e["kc"]).alias("kind"),
+        pl.col("n_items").cast(pl.Int64),
+        "expected",
+        pl.Series("p_value", p),
+        pl.Series("significance", np.round(sig, 3)),
+    )
 
 
 def partitioned_pairs(
-    events: pl.DataFrame,
-    windows: dict[str, float],
-    max_neighbours: int,
-    engine: Engine | None,
-    min_rows: int = 200_000,
-) -> pl.DataFrame:
-    """:func:`co_action_pairs` as tasks over partitions of items (a shuffle by item key).
+    ev: _Coded, window_us: np.ndarray, max_neighbours: int, engine: Engine | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`pair_codes` as tasks over partitions of items (a shuffle by item run) on Dask.
 
     An item's events all land in one partition, so the union of the partitions' pairs is
-    exactly the pairs of the whole; each partition keeps the (kind, item, t) order. Under
-    ``min_rows`` events one call in this process is faster than shipping them.
+    exactly the pairs of the whole. The local engine pairs in this process: numpy on integer
+    codes is faster than shipping them to worker processes.
     """
-    if engine is None or engine.workers == 1 or events.height < min_rows:
-        return co_action_pairs(events, windows, max_neighbours)
+    args = (window_us, max_neighbours)
+    if engine is None or engine.name != "dask" or len(ev.ic) < 2:
+        return pair_codes(ev.ic, ev.kc, ev.nc, ev.t, *args)
     n_parts = 2 * engine.workers
-    part = (pl.struct("kind", "item").hash(seed=7) % n_parts).alias("__part")
-    pieces = events.with_columns(part).partition_by("__part", maintain_order=True)
+    cuts = np.searchsorted(ev.ic, np.linspace(0, ev.ic[-1] + 1, n_parts + 1)[1:-1])
+    bounds = [0, *cuts.tolist(), len(ev.ic)]
     handles = [
-        engine.submit(co_action_pairs, p.drop("__part"), windows, max_neighbours) for p in pieces
+        engine.submit(pair_codes, ev.ic[s:e], ev.kc[s:e], ev.nc[s:e], ev.t[s:e], *args)
+        for s, e in itertools.pairwise(bounds)
+        if e > s
     ]
-    return pl.concat(engine.gather(handles), how="vertical")
+    parts = engine.gather(handles)
+    return tuple(np.concatenate([p[k] for p in parts]) for k in range(3))  # type: ignore[return-value]
 
 
 def build_graph(
@@ -301,11 +359,12 @@ def build_graph(
     -------
     CoordinationResult
     """
-    events = co_action_events(comments)
-    windows = estimate_windows(events, cfg)
-    pairs = partitioned_pairs(events, windows, cfg.max_neighbours, engine)
+    ev = _encode(co_action_events(comments))
+    windows = _windows(ev, cfg)
+    ic, a, b = partitioned_pairs(ev, _window_us(windows), cfg.max_neighbours, engine)
+    n_pairs = len(ic)
     edges = (
-        _significance(events, pairs)
+        _significance(ev, ic, a, b)
         .with_columns(
             ((pl.col("p_value") < cfg.alpha) & (pl.col("n_items") >= cfg.min_items)).alias(
                 "significant"
@@ -402,9 +461,9 @@ def build_graph(
         .sort("community")
     )
     stats = {
-        "events": events.height,
+        "events": len(ev.ic),
         "windows_s": windows,
-        "pairs": pairs.height,
+        "pairs": n_pairs,
         "edges": edges.height,
         "significant_edges": sig_edges.height,
         "graph_nodes": len(set(graph_edges["a"]) | set(graph_edges["b"])),
@@ -417,7 +476,7 @@ def build_graph(
     }
     log.info(
         "coordination: %d events, %d significant edges, %d communities",
-        events.height,
+        len(ev.ic),
         sig_edges.height,
         len(ordered),
     )

@@ -124,17 +124,21 @@ def test_dask_engine_without_dask_says_how_to_install(tmp_path):
 def test_co_action_pairs_by_item_partitions_equal_one_pass(inline_result):
     from bot_analysis.config import CoordinationConfig
     from bot_analysis.coordination import (
+        _encode,
+        _window_us,
         co_action_events,
-        co_action_pairs,
         estimate_windows,
+        pair_codes,
         partitioned_pairs,
     )
 
     events = co_action_events(inline_result.comments)
-    windows = estimate_windows(events, CoordinationConfig())
-    one = co_action_pairs(events, windows, 16)
-    with LocalEngine(2) as engine:
-        parts = partitioned_pairs(events, windows, 16, engine, min_rows=0)
-    key = ["kind", "item", "a", "b"]
-    assert one.height > 1000
-    assert parts.sort(key).equals(one.sort(key))
+    windows = _window_us(estimate_windows(events, CoordinationConfig()))
+    ev = _encode(events)
+    one = pair_codes(ev.ic, ev.kc, ev.nc, ev.t, windows, 16)
+    assert len(one[0]) > 1000
+    pytest.importorskip("distributed")
+    with make_engine("dask", workers=2) as engine:
+        parts = partitioned_pairs(ev, windows, 16, engine)
+    for x, y in zip(one, parts, strict=True):
+        assert np.array_equal(x, y)
