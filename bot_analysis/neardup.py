@@ -204,21 +204,19 @@ def lsh_candidate_pairs(
 
 
 def text_features(texts: pl.Series) -> pl.DataFrame:
-    """Partition function: ``text``, ``text_norm``, ``urls``, ``hashtags`` of distinct texts."""
-    return pl.DataFrame({"text": texts}).with_columns(
-        normalize_texts(texts), extract_urls(texts), extract_hashtags(texts)
-    )
+    """Partition function: ``text_norm``, ``urls``, ``hashtags`` of distinct texts."""
+    return pl.DataFrame([normalize_texts(texts), extract_urls(texts), extract_hashtags(texts)])
 
 
 def node_signatures(
-    norm: list[str], cfg: NearDupConfig, seed: int, first_node: int, n_buckets: int, threads: int
+    norm: pl.Series, cfg: NearDupConfig, seed: int, first_node: int, n_buckets: int, threads: int
 ) -> tuple[Any, ...]:
     """Partition function: MinHash signatures of a block of normalized texts.
 
     Returns (signatures n x num_perm, tokens per text, word-token hashes, their text index,
     the block's band keys by LSH bucket: see :func:`band_buckets`).
     """
-    sh = shingle(norm, cfg.min_words, tuple(cfg.word_ngrams), cfg.char_n)
+    sh = shingle(norm.to_list(), cfg.min_words, tuple(cfg.word_ngrams), cfg.char_n)
     sig = minhash_signatures(sh.offsets, sh.hashes, cfg.num_perm, seed, threads)
     bands, rows = lsh_params(cfg)
     keyed = band_buckets(sig, first_node, bands, rows, n_buckets)
@@ -237,7 +235,8 @@ def _estimated_jaccard(sig: np.ndarray, pairs: np.ndarray) -> np.ndarray:
     step = max(1, 4_000_000 // sig.shape[1])
     for s in range(0, len(pairs), step):
         p = pairs[s : s + step]
-        out[s : s + step] = (sig[p[:, 0]] == sig[p[:, 1]]).mean(axis=1)
+        same = np.count_nonzero(sig[p[:, 0]] == sig[p[:, 1]], axis=1)
+        out[s : s + step] = same / sig.shape[1]  # == .mean(axis=1), without a float copy
     return out
 
 
@@ -309,18 +308,21 @@ def find_clusters(
     texts = comments.select(pl.col("text").unique(maintain_order=True))["text"]
     raw = pl.concat(
         engine.map(text_features, [texts[b.start : b.stop] for b in _blocks(len(texts), engine)])
-    )
+    ).with_columns(texts)
     nodes = raw.select(pl.col("text_norm").unique(maintain_order=True)).with_row_index("node")
     raw = raw.join(nodes, on="text_norm", how="left", maintain_order="left")
     norm = nodes["text_norm"]
     n = len(norm)
     blocks = _blocks(n, engine)
     threads = 2 if engine.workers == 1 else 1  # inline: both cores; on a pool: one each
-    n_buckets = engine.workers
+    # The LSH shuffle: on Dask each bucket's keys move worker to worker; the local engine
+    # pairs in this process (shipping the keys to a worker and back costs more than it saves).
+    shuffle = engine.name == "dask"
+    n_buckets = engine.workers if shuffle else 1
     handles = [
         engine.submit(
             node_signatures,
-            norm[b.start : b.stop].to_list(),
+            norm[b.start : b.stop],
             cfg,
             seed,
             b.start,
@@ -329,12 +331,15 @@ def find_clusters(
         )
         for b in blocks
     ]
-    # the LSH shuffle: each block's band keys by bucket -> candidate pairs per bucket
     keyed = [engine.take(h, 4) for h in handles]
-    bucket_handles = [
-        engine.submit(bucket_pairs, [engine.take(k, j) for k in keyed], cfg.max_bucket_pairs)
-        for j in range(n_buckets)
-    ]
+    if shuffle:
+        bucket_handles = [
+            engine.submit(bucket_pairs, [engine.take(k, j) for k in keyed], cfg.max_bucket_pairs)
+            for j in range(n_buckets)
+        ]
+    else:
+        bucket_handles = [bucket_pairs([k[0] for k in keyed], cfg.max_bucket_pairs)]
+        del keyed
     parts = [engine.gather([engine.take(h, i) for i in range(4)]) for h in handles]
     sig = (
         np.concatenate([p[0] for p in parts]) if n else np.zeros((0, cfg.num_perm), dtype=np.uint32)
