@@ -89,7 +89,7 @@ def test_lsh_shuffle_over_partitions_equals_one_pass():
     texts = [b if k % 3 else b.replace("w1", "w2", 1) for b in base for k in range(5)]
     sh = shingle(texts, 6, (1, 2), 3)
     cfg = Config().neardup
-    sig = node_signatures(texts, cfg, 0, 0, 1, 1)[0]
+    sig = node_signatures(pl.Series(texts), cfg, 0, 0, 1, 1)[0]
     expected = lsh_candidate_pairs(sig, 18, 7, 2)
     assert len(expected) > 100
     for n_buckets in (2, 3):
