@@ -162,12 +162,14 @@ def bucket_pairs(
     """
     keys = np.concatenate([k for k, _ in pieces]) if pieces else np.zeros(0, np.uint64)
     nodes = np.concatenate([n for _, n in pieces]) if pieces else np.zeros(0, np.int64)
-    order = np.argsort(keys, kind="stable")  # equal keys keep node order
-    k = keys[order]
+    # by key, then node (polars sorts on every core; several times numpy's stable argsort)
+    by_key = pl.DataFrame({"k": keys, "n": nodes}).sort("k", "n")
+    del keys, nodes
+    k = by_key["k"].to_numpy()
     dup = np.zeros(len(k), dtype=bool)
     dup[1:] = k[1:] == k[:-1]
     dup[:-1] |= k[:-1] == k[1:]
-    idx = nodes[order[dup]]  # members of buckets with two or more rows, bucket by bucket
+    idx = by_key["n"].to_numpy()[dup]  # members of buckets with two or more rows, bucket by bucket
     kk = k[dup]
     if not len(idx):
         return np.zeros((0, 2), dtype=np.int64)
@@ -220,7 +222,8 @@ def node_signatures(
     sig = minhash_signatures(sh.offsets, sh.hashes, cfg.num_perm, seed, threads)
     bands, rows = lsh_params(cfg)
     keyed = band_buckets(sig, first_node, bands, rows, n_buckets)
-    return sig, sh.n_tokens, sh.token_hashes, sh.token_text, keyed
+    # rows contiguous from here on: verification and clustering read whole rows at random
+    return np.ascontiguousarray(sig), sh.n_tokens, sh.token_hashes, sh.token_text, keyed
 
 
 def _blocks(n: int, engine: Engine, min_rows: int = 50_000, max_rows: int = 250_000) -> list[range]:
@@ -241,37 +244,40 @@ def _estimated_jaccard(sig: np.ndarray, pairs: np.ndarray) -> np.ndarray:
 
 
 def _cluster(sig: np.ndarray, edges: np.ndarray, cohesion: float) -> np.ndarray:
-    """Component label per node (-1 for nodes without edges), split by cohesion."""
+    """Component label per node (-1 for nodes without edges), split by cohesion.
+
+    Each round works in the index space of the nodes its edges touch, so rounds that split
+    off a few far members cost what their edges cost, not what the whole dump costs.
+    """
     n = len(sig)
     labels = np.full(n, -1, dtype=np.int64)
     if not len(edges):
         return labels
     todo = [edges]
     next_label = 0
-    nodes_seen = np.zeros(n, dtype=bool)
     while todo:
         e = todo.pop()
-        g = coo_matrix((np.ones(len(e)), (e[:, 0], e[:, 1])), shape=(n, n))
+        involved, inv = unique(e.ravel(), return_inverse=True)  # compact ids 0..m-1
+        m = len(involved)
+        ce = inv.reshape(-1, 2)
+        g = coo_matrix((np.ones(len(ce)), (ce[:, 0], ce[:, 1])), shape=(m, m))
         _, comp = connected_components(g, directed=False)
-        involved = unique(e.ravel())
-        deg = np.bincount(e.ravel(), minlength=n)
-        comp_inv = comp[involved]
-        order = np.lexsort((involved, -deg[involved], comp_inv))
-        nodes, comps = involved[order], comp_inv[order]
+        deg = np.bincount(ce.ravel(), minlength=m)
+        order = np.lexsort((involved, -deg, comp))
+        nodes, comps = involved[order], comp[order]
         starts = np.flatnonzero(np.concatenate(([True], comps[1:] != comps[:-1])))
         centre = np.repeat(nodes[starts], np.diff(np.concatenate((starts, [len(nodes)]))))
-        sim = (sig[nodes] == sig[centre]).mean(axis=1)
+        sim = np.count_nonzero(sig[nodes] == sig[centre], axis=1) / sig.shape[1]
         far = sim < cohesion
         keep_nodes = nodes[~far]
         keep_comp = comps[~far]
         _, relabel = unique(keep_comp, return_inverse=True)
         labels[keep_nodes] = relabel + next_label
         next_label += int(relabel.max()) + 1 if len(relabel) else 0
-        nodes_seen[keep_nodes] = True
         if far.any():
-            far_nodes = np.zeros(n, dtype=bool)
-            far_nodes[nodes[far]] = True
-            rest = e[far_nodes[e[:, 0]] & far_nodes[e[:, 1]]]
+            far_c = np.zeros(m, dtype=bool)
+            far_c[order[far]] = True
+            rest = e[far_c[ce[:, 0]] & far_c[ce[:, 1]]]
             if len(rest) and len(rest) < len(e):
                 todo.append(rest)
     return labels
