@@ -277,11 +277,26 @@ def write_outputs(result: Result, out: str | Path, engine: Engine | None = None)
             maintain_order="left",
         )["campaign_id"]
         comments = comments.with_columns(camp_id, camp_id.is_not_null().alias("flagged"))
+    figures = acc = None
+    if result.campaigns is not None and result.coordination is not None:
+        from .report import start_figures
+
+        acc = _accounts_table(result.campaigns, result.coordination, comments)
+        # figures render on the engine's workers while this process writes the tables
+        figures = start_figures(
+            comments,
+            result.campaigns.campaigns,
+            acc,
+            result.coordination.graph,
+            result.bursts if result.bursts is not None else pl.DataFrame(),
+            out,
+            engine,
+        )
     p = out / "comments.parquet"
     comments.write_parquet(p, compression="lz4")  # fastest to write; read by every engine
     written.append(p)
     if result.campaigns is not None and result.coordination is not None:
-        written += _write_findings(result, comments, out)
+        written += _write_findings(result, comments, acc, out)
     p = out / "rejects.csv"
     write_csv(result.ingest.rejects, p)
     written.append(p)
@@ -299,7 +314,7 @@ def write_outputs(result: Result, out: str | Path, engine: Engine | None = None)
                 comments,
                 result.campaigns.campaigns,
                 pl.read_csv(out / "clusters.csv", infer_schema_length=10_000),
-                pl.read_parquet(out / "accounts.parquet"),
+                acc,
                 result.coordination.graph,
                 result.bursts if result.bursts is not None else pl.DataFrame(),
                 result.ingest.rejects,
@@ -307,6 +322,7 @@ def write_outputs(result: Result, out: str | Path, engine: Engine | None = None)
                 result.reviews,
                 result.new_ids,
                 engine=engine,
+                figures=figures,
             )
         )
         result.timings["report"] = round(time.perf_counter() - t1, 3)
@@ -318,9 +334,16 @@ def write_outputs(result: Result, out: str | Path, engine: Engine | None = None)
     return written
 
 
-def _write_findings(result: Result, comments: pl.DataFrame, out: Path) -> list[Path]:
+def _write_findings(
+    result: Result, comments: pl.DataFrame, acc: pl.DataFrame | None, out: Path
+) -> list[Path]:
     """clusters, campaigns, flagged comments, accounts, graph, bursts and review files."""
-    if result.campaigns is None or result.coordination is None or result.neardup is None:
+    if (
+        result.campaigns is None
+        or result.coordination is None
+        or result.neardup is None
+        or acc is None
+    ):
         return []
     written = []
     camp = result.campaigns.campaigns
@@ -405,8 +428,30 @@ def _write_findings(result: Result, comments: pl.DataFrame, out: Path) -> list[P
     written.append(_csv(flagged, out / "flagged_comments.csv"))
     flagged.write_parquet(out / "flagged_comments.parquet")
     memb = result.campaigns.membership.filter(pl.col("flagged"))
+    written.append(_csv(acc, out / "accounts.csv"))
+    acc.write_parquet(out / "accounts.parquet")
+
+    from .coordination import write_gexf
+
+    flagged_nodes = set(memb["node"].to_list())
+    write_gexf(result.coordination, out / "graph.gexf", flagged_nodes)
+    written.append(out / "graph.gexf")
+    edges = result.coordination.edges.filter(pl.col("significant"))
+    written.append(_csv(edges, out / "graph_edges.csv"))
+    if result.bursts is not None:
+        written.append(_csv(result.bursts, out / "bursts.csv"))
+    review = _review_rows(camp, clusters, flagged_ids, result.reviews)
+    written.append(_csv(review, out / "review.csv"))
+    return written
+
+
+def _accounts_table(
+    campaigns: CampaignResult, coordination: CoordinationResult, comments: pl.DataFrame
+) -> pl.DataFrame:
+    """accounts.csv: every account, its comments, flagged comments, campaigns and score."""
+    memb = campaigns.membership.filter(pl.col("flagged"))
     acc = (
-        result.coordination.accounts.join(
+        coordination.accounts.join(
             memb.group_by("node").agg(
                 pl.col("campaign_id").sort().str.join(";").alias("campaign_ids")
             ),
@@ -433,21 +478,7 @@ def _write_findings(result: Result, comments: pl.DataFrame, out: Path) -> list[P
         )
         .sort("platform", "account_id")
     )
-    written.append(_csv(acc, out / "accounts.csv"))
-    acc.write_parquet(out / "accounts.parquet")
-
-    from .coordination import write_gexf
-
-    flagged_nodes = set(memb["node"].to_list())
-    write_gexf(result.coordination, out / "graph.gexf", flagged_nodes)
-    written.append(out / "graph.gexf")
-    edges = result.coordination.edges.filter(pl.col("significant"))
-    written.append(_csv(edges, out / "graph_edges.csv"))
-    if result.bursts is not None:
-        written.append(_csv(result.bursts, out / "bursts.csv"))
-    review = _review_rows(camp, clusters, flagged_ids, result.reviews)
-    written.append(_csv(review, out / "review.csv"))
-    return written
+    return acc
 
 
 def _csv(df: pl.DataFrame, path: Path) -> Path:

@@ -23,7 +23,7 @@ from ..schema import REJECT_REASONS
 if TYPE_CHECKING:
     from ..engine import Engine
 
-__all__ = ["write_report"]
+__all__ = ["start_figures", "write_report"]
 
 # Sort a table by a clicked header (numbers numerically); the page works without it.
 _SCRIPT = (
@@ -41,42 +41,32 @@ def _data_uri(path: Path) -> str:
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 
-def write_report(
-    run: dict[str, Any],
+def start_figures(
     comments: pl.DataFrame,
     campaigns: pl.DataFrame,
-    clusters: pl.DataFrame,
     accounts: pl.DataFrame,
     graph_edges: pl.DataFrame,
     bursts: pl.DataFrame,
-    rejects: pl.DataFrame,
     out: Path,
-    reviews: dict[str, str] | None = None,
-    new_ids: set[str] | None = None,
-    max_campaign_figures: int = 12,
     engine: Engine | None = None,
-) -> Path:
-    """Write ``out/index.html`` and ``out/figures/*.png`` and return the HTML path.
+    max_campaign_figures: int = 12,
+) -> dict[str, Any]:
+    """Submit every figure of the report as a task of ``engine`` and return the handles.
 
-    The ``max_campaign_figures`` highest-scoring flagged campaigns get a timeline and a graph
-    figure; every flagged campaign gets its card, so a dump with a hundred campaigns stays a
-    page a reviewer can open. Figures are rendered as tasks of ``engine`` (in parallel on a
-    pool), each from the few columns it draws.
+    Rendering then overlaps whatever the caller does next (writing the tables);
+    :func:`write_report` waits for them. The ``max_campaign_figures`` highest-scoring flagged
+    campaigns get a timeline and a graph figure. Each task gets only the columns it draws.
     """
-    import jinja2
-
     from ..engine import LocalEngine
     from . import figures as F
 
     engine = engine or LocalEngine(1)
-
     fig_dir = out / "figures"
-    fig_dir.mkdir(exist_ok=True)
-    reviews = reviews or {}
+    fig_dir.mkdir(parents=True, exist_ok=True)
     acc_nodes = accounts.with_columns(
         pl.concat_str("platform", pl.lit(":"), "account_id").alias("node")
     )
-    figs = [
+    dump = [
         (
             engine.submit(
                 F.volume,
@@ -105,43 +95,79 @@ def write_report(
             "Accounts by number of comments (log-log).",
         ),
     ]
-    flagged_rows = (
-        campaigns.filter(pl.col("flagged")).sort(["score", "campaign_id"], descending=[True, False])
-        if campaigns.height
-        else campaigns
+    per_campaign: dict[str, list[dict[str, Any]]] = {}
+    for cid in _flagged(campaigns)["campaign_id"].head(max_campaign_figures).to_list():
+        cc = comments.filter(pl.col("campaign_id") == cid)
+        members = list(
+            set(cc.select(pl.concat_str("platform", pl.lit(":"), "account_id")).to_series())
+        )
+        sub_edges = graph_edges.filter(pl.col("a").is_in(members) & pl.col("b").is_in(members))
+        tl = engine.submit(
+            F.campaign_timeline,
+            cc.select("created_at", "cluster_id"),
+            bursts.filter(pl.col("series") == cid),
+            f"campaign {cid}: comments per hour by talking point",
+            fig_dir / f"campaign_{cid}_timeline.png",
+        )
+        gr = engine.submit(
+            F.account_graph,
+            sub_edges.select("a", "b", "weight"),
+            acc_nodes.filter(pl.col("node").is_in(members)).select("node", "platform"),
+            f"campaign {cid}: accounts acting together",
+            fig_dir / f"campaign_{cid}_graph.png",
+        )
+        per_campaign[cid] = [
+            {"src": tl, "alt": f"Timeline of campaign {cid}"},
+            {"src": gr, "alt": f"Account graph of campaign {cid}"},
+        ]
+    return {"engine": engine, "dump": dump, "campaigns": per_campaign}
+
+
+def _flagged(campaigns: pl.DataFrame) -> pl.DataFrame:
+    """Flagged campaigns, strongest first."""
+    if not campaigns.height:
+        return campaigns
+    return campaigns.filter(pl.col("flagged")).sort(
+        ["score", "campaign_id"], descending=[True, False]
     )
+
+
+def write_report(
+    run: dict[str, Any],
+    comments: pl.DataFrame,
+    campaigns: pl.DataFrame,
+    clusters: pl.DataFrame,
+    accounts: pl.DataFrame,
+    graph_edges: pl.DataFrame,
+    bursts: pl.DataFrame,
+    rejects: pl.DataFrame,
+    out: Path,
+    reviews: dict[str, str] | None = None,
+    new_ids: set[str] | None = None,
+    max_campaign_figures: int = 12,
+    engine: Engine | None = None,
+    figures: dict[str, Any] | None = None,
+) -> Path:
+    """Write ``out/index.html`` and ``out/figures/*.png`` and return the HTML path.
+
+    Every flagged campaign gets its card, so a dump with a hundred campaigns stays a page a
+    reviewer can open; the strongest get figures (see :func:`start_figures`, whose result
+    ``figures`` is, when the caller started them earlier).
+    """
+    import jinja2
+
+    if figures is None:
+        figures = start_figures(
+            comments, campaigns, accounts, graph_edges, bursts, out, engine, max_campaign_figures
+        )
+    engine = figures["engine"]
+    reviews = reviews or {}
+    flagged_rows = _flagged(campaigns)
     flagged_items = []
-    for rank, c in enumerate(flagged_rows.iter_rows(named=True)):
+    for c in flagged_rows.iter_rows(named=True):
         cid = c["campaign_id"]
         cc = comments.filter(pl.col("campaign_id") == cid)
-        campaign_figures = []
-        if rank < max_campaign_figures:  # the strongest campaigns get figures; all get a card
-            members = set(
-                cc.select(pl.concat_str("platform", pl.lit(":"), "account_id"))
-                .to_series()
-                .to_list()
-            )
-            sub_edges = graph_edges.filter(
-                pl.col("a").is_in(list(members)) & pl.col("b").is_in(list(members))
-            )
-            tl = engine.submit(
-                F.campaign_timeline,
-                cc.select("created_at", "cluster_id"),
-                bursts.filter(pl.col("series") == cid),
-                f"campaign {cid}: comments per hour by talking point",
-                fig_dir / f"campaign_{cid}_timeline.png",
-            )
-            gr = engine.submit(
-                F.account_graph,
-                sub_edges.select("a", "b", "weight"),
-                acc_nodes.filter(pl.col("node").is_in(list(members))).select("node", "platform"),
-                f"campaign {cid}: accounts acting together",
-                fig_dir / f"campaign_{cid}_graph.png",
-            )
-            campaign_figures = [
-                {"src": tl, "alt": f"Timeline of campaign {cid}"},
-                {"src": gr, "alt": f"Account graph of campaign {cid}"},
-            ]
+        campaign_figures = figures["campaigns"].get(cid, [])
         examples = (
             cc.unique(subset=["text"], keep="first", maintain_order=True)
             .head(8)
@@ -188,7 +214,7 @@ def write_report(
     for item in flagged_items:
         for f in item["figures"]:
             f["src"] = _data_uri(engine.gather([f["src"]])[0])
-    figs = [(engine.gather([h])[0], alt) for h, alt in figs]
+    figs = [(engine.gather([h])[0], alt) for h, alt in figures["dump"]]
     counts = run["counts"]
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     template = env.from_string(
