@@ -48,7 +48,6 @@ import polars as pl
 from scipy.special import gammainc
 
 from .config import CoordinationConfig
-from .text import unique
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -65,12 +64,15 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 KINDS = ("text", "link", "hashtag", "thread")
+_KIND_NAME_RANK = {KINDS.index(k): r for r, k in enumerate(sorted(KINDS))}
 _MAX_SIG = 50.0  # -log10 p is capped here (p below 1e-50 is all the same to a reviewer)
 
 
 @dataclass
 class CoordinationResult:
-    """``edges``: a, b, kind, n_items, p_value, significance, significant; ``accounts``: node,
+    """``edges``: a, b, kind, n_items, p_value, significance, significant, for every
+    (a, b, kind) with at least ``min_items`` co-action items (fewer is never significant);
+    ``accounts``: node,
     platform, account_id, n_comments, coordination_score, community; ``graph``: the account
     graph's edges (a, b, weight, n_items, types); ``windows``: seconds per kind."""
 
@@ -233,7 +235,7 @@ def pair_codes(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Partition function: co-action pairs of coded events sorted by (run, t, node).
 
-    Returns (run, a, b) with a < b node codes, distinct and sorted.
+    Returns (run, a, b) with a < b node codes, distinct (in no particular order).
     """
     empty = (np.zeros(0, np.int64),) * 3
     if len(ic) < 2:
@@ -252,24 +254,31 @@ def pair_codes(
         return empty
     i = np.concatenate(firsts)
     j = np.concatenate(seconds)
+    del firsts, seconds
     n1, n2 = nc[i], nc[j]
-    run = ic[i].astype(np.int64)
-    lo, hi = np.minimum(n1, n2).astype(np.int64), np.maximum(n1, n2).astype(np.int64)
-    nb = max(1, int(max(lo.max(), hi.max())).bit_length())
+    run = ic[i].astype(np.int64, copy=False)
+    lo, hi = np.minimum(n1, n2), np.maximum(n1, n2)
+    del n1, n2, i, j
+    nb = max(1, int(hi.max()).bit_length())
     rb = max(1, int(run.max()).bit_length())
-    if rb + 2 * nb <= 63:  # one int64 key: a sort-based unique in numpy
-        key = (run << (2 * nb)) | (lo << nb) | hi
-        key = unique(key)
+    if rb + 2 * nb <= 63:  # one int64 key; polars' hash-based unique uses every core
+        key = (run << (2 * nb)) | (lo.astype(np.int64, copy=False) << nb) | hi
+        key = pl.Series(key).unique().to_numpy()
         mask = (1 << nb) - 1
         return key >> (2 * nb), (key >> nb) & mask, key & mask
-    df = pl.DataFrame({"r": run, "a": lo, "b": hi}).unique().sort("r", "a", "b")
+    df = pl.DataFrame({"r": run, "a": lo, "b": hi}).unique()
     return df["r"].to_numpy(), df["a"].to_numpy(), df["b"].to_numpy()
 
 
-def _significance(ev: _Coded, ic: np.ndarray, a: np.ndarray, b: np.ndarray) -> pl.DataFrame:
-    """Per (a, b, kind): distinct co-action items, expected count under the null, p-value."""
+def _significance(
+    ev: _Coded, ic: np.ndarray, a: np.ndarray, b: np.ndarray, min_items: int
+) -> tuple[pl.DataFrame, int]:
+    """Per (a, b, kind): distinct co-action items, expected count under the null, p-value;
+    for the (a, b, kind) with at least ``min_items`` items, and the count of all of them."""
     pairs = pl.DataFrame({"a": a, "b": b, "kc": ev.item_kc[ic]})
     counts = pairs.group_by("a", "b", "kc").agg(pl.len().cast(pl.UInt32).alias("n_items"))
+    n_all = counts.height
+    counts = counts.filter(pl.col("n_items") >= min_items)
     evf = pl.DataFrame({"ic": ev.ic, "kc": ev.kc, "nc": ev.nc})
     item_acc = evf.group_by("ic").agg(
         pl.col("kc").first(), pl.col("nc").n_unique().alias("s"), pl.len().alias("e")
@@ -295,13 +304,16 @@ def _significance(ev: _Coded, ic: np.ndarray, a: np.ndarray, b: np.ndarray) -> p
                 "expected"
             )
         )
+        # the output order: by names (node codes follow them), then kind name; sorting the
+        # integer codes costs a fraction of sorting the strings
+        .sort("a", "b", pl.col("kc").replace_strict(_KIND_NAME_RANK, return_dtype=pl.UInt8))
     )
     k = e["n_items"].to_numpy()
     lam = np.maximum(e["expected"].to_numpy(), 1e-12)
     p = gammainc(k, lam)  # P(X >= k) for X ~ Poisson(lam), k >= 1 (regularized gamma)
     sig = np.minimum(-np.log10(np.maximum(p, 1e-300)), _MAX_SIG)
     kinds = pl.Series("kind", KINDS)
-    return e.select(
+    out = e.select(
         ev.nodes.gather(e["a"]).alias("a"),
         ev.nodes.gather(e["b"]).alias("b"),
         kinds.gather(e["kc"]).alias("kind"),
@@ -310,6 +322,7 @@ def _significance(ev: _Coded, ic: np.ndarray, a: np.ndarray, b: np.ndarray) -> p
         pl.Series("p_value", p),
         pl.Series("significance", np.round(sig, 3)),
     )
+    return out, n_all
 
 
 def partitioned_pairs(
@@ -363,14 +376,11 @@ def build_graph(
     windows = _windows(ev, cfg)
     ic, a, b = partitioned_pairs(ev, _window_us(windows), cfg.max_neighbours, engine)
     n_pairs = len(ic)
-    edges = (
-        _significance(ev, ic, a, b)
-        .with_columns(
-            ((pl.col("p_value") < cfg.alpha) & (pl.col("n_items") >= cfg.min_items)).alias(
-                "significant"
-            )
+    edges, n_edges = _significance(ev, ic, a, b, cfg.min_items)
+    edges = edges.with_columns(
+        ((pl.col("p_value") < cfg.alpha) & (pl.col("n_items") >= cfg.min_items)).alias(
+            "significant"
         )
-        .sort("a", "b", "kind")  # group_by order varies from run to run; the output may not
     )
     weights = dict(cfg.kind_weights)
     sig_edges = edges.filter(pl.col("significant"))
@@ -464,7 +474,7 @@ def build_graph(
         "events": len(ev.ic),
         "windows_s": windows,
         "pairs": n_pairs,
-        "edges": edges.height,
+        "edges": n_edges,
         "significant_edges": sig_edges.height,
         "graph_nodes": len(set(graph_edges["a"]) | set(graph_edges["b"])),
         "graph_edges": graph_edges.height,
