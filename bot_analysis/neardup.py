@@ -357,12 +357,13 @@ def find_clusters(
         if n
         else np.zeros(0, np.int64)
     )
-    del parts
+    del parts, handles  # the blocks' results live on in the concatenations only
     # information: summed inverse document frequency of distinct word tokens (bits)
     if len(token_hashes):
         _, inv, df = unique(token_hashes, return_inverse=True, return_counts=True)
         bits = np.log2(max(n, 2) / df[inv])
         info = np.bincount(token_text, weights=bits, minlength=n)
+        del inv, df, bits
     else:
         info = np.zeros(n)
     pairs = _unique_pairs(engine.gather(bucket_handles))
@@ -370,6 +371,8 @@ def find_clusters(
     est = _estimated_jaccard(sig, pairs)
     edges = pairs[est >= cfg.threshold]
     labels = _cluster(sig, edges, cfg.cohesion)
+    n_pairs, n_edges, n_tokens_all = len(pairs), len(edges), len(token_hashes)
+    del sig, pairs, est, edges, token_hashes, token_text, bucket_handles  # the biggest arrays
     # a node with no edge is its own group (identical texts still form a cluster)
     alone = labels < 0
     labels[alone] = labels.max(initial=-1) + 1 + np.arange(int(alone.sum()))
@@ -453,11 +456,11 @@ def find_clusters(
     stats = {
         "unique_texts": raw.height,
         "nodes": n,
-        "word_tokens": len(token_hashes),
+        "word_tokens": n_tokens_all,
         "lsh_bands": bands,
         "lsh_rows": rows,
-        "candidate_pairs": len(pairs),
-        "verified_pairs": len(edges),
+        "candidate_pairs": n_pairs,
+        "verified_pairs": n_edges,
         "clusters": clusters.height,
         "informative_clusters": int(clusters["informative"].sum()),
         "clustered_comments": int(out["cluster_id"].is_not_null().sum()),
