@@ -360,10 +360,11 @@ def find_clusters(
     del parts, handles  # the blocks' results live on in the concatenations only
     # information: summed inverse document frequency of distinct word tokens (bits)
     if len(token_hashes):
-        _, inv, df = unique(token_hashes, return_inverse=True, return_counts=True)
-        bits = np.log2(max(n, 2) / df[inv])
+        # each token's document frequency, by polars' parallel hash grouping
+        df = pl.DataFrame({"h": token_hashes}).select(pl.len().over("h")).to_series().to_numpy()
+        bits = np.log2(max(n, 2) / df)
         info = np.bincount(token_text, weights=bits, minlength=n)
-        del inv, df, bits
+        del df, bits
     else:
         info = np.zeros(n)
     pairs = _unique_pairs(engine.gather(bucket_handles))
