@@ -186,7 +186,7 @@ def _common(f: Any) -> Any:
             "--workers",
             type=click.IntRange(1, 256),
             help="Worker processes (default: the CPUs available, at most 8, or 1 for "
-            "inputs under 32 MB; 1 runs everything in this process).",
+            "inputs under 4 MB; 1 runs everything in this process).",
         ),
         click.option("--quiet", "-q", is_flag=True, help="No progress display."),
         click.option("--verbose", "-v", count=True, help="More messages on stderr (-vv: debug)."),

@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 # Below this much input the local engine stays in one process: starting workers (about a
 # second and 150 MB each) costs more than they save.
-SMALL_INPUT_BYTES = 32 * 1024 * 1024
+SMALL_INPUT_BYTES = 4 * 1024 * 1024
 
 
 def default_workers(input_bytes: int | None = None) -> int:

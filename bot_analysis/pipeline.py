@@ -12,6 +12,7 @@ import platform as _platform
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -292,18 +293,17 @@ def write_outputs(result: Result, out: str | Path, engine: Engine | None = None)
             out,
             engine,
         )
-    p = out / "comments.parquet"
-    comments.write_parquet(p, compression="lz4")  # fastest to write; read by every engine
-    written.append(p)
-    if result.campaigns is not None and result.coordination is not None:
-        written += _write_findings(result, comments, acc, out)
-    p = out / "rejects.csv"
-    write_csv(result.ingest.rejects, p)
-    written.append(p)
-    if result.neardup is not None and result.campaigns is None:
-        p = out / "clusters.csv"
-        write_csv(result.neardup.clusters, p)
-        written.append(p)
+    # the tables are written on three threads (polars writes without holding the GIL)
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        io = _Writes(pool)
+        # LZ4: fastest to write; read by every engine
+        written.append(io.parquet(comments, out / "comments.parquet", compression="lz4"))
+        if result.campaigns is not None and result.coordination is not None:
+            written += _write_findings(result, comments, acc, out, io)
+        written.append(io.csv(result.ingest.rejects, out / "rejects.csv"))
+        if result.neardup is not None and result.campaigns is None:
+            written.append(io.csv(result.neardup.clusters, out / "clusters.csv"))
+        io.wait()
     if result.campaigns is not None and result.coordination is not None:
         from .report import write_report
 
@@ -334,8 +334,31 @@ def write_outputs(result: Result, out: str | Path, engine: Engine | None = None)
     return written
 
 
+class _Writes:
+    """Table writes submitted to a thread pool; :meth:`wait` re-raises the first failure."""
+
+    def __init__(self, pool: ThreadPoolExecutor) -> None:
+        self.pool = pool
+        self.futures: list[Future[Any]] = []
+
+    def csv(self, df: pl.DataFrame, path: Path) -> Path:
+        self.futures.append(self.pool.submit(write_csv, df, path))
+        return path
+
+    def parquet(self, df: pl.DataFrame, path: Path, **kwargs: Any) -> Path:
+        self.futures.append(self.pool.submit(df.write_parquet, path, **kwargs))
+        return path
+
+    def call(self, fn: Callable[..., Any], *args: Any) -> None:
+        self.futures.append(self.pool.submit(fn, *args))
+
+    def wait(self) -> None:
+        for f in self.futures:
+            f.result()
+
+
 def _write_findings(
-    result: Result, comments: pl.DataFrame, acc: pl.DataFrame | None, out: Path
+    result: Result, comments: pl.DataFrame, acc: pl.DataFrame | None, out: Path, io: _Writes
 ) -> list[Path]:
     """clusters, campaigns, flagged comments, accounts, graph, bursts and review files."""
     if (
@@ -378,8 +401,8 @@ def _write_findings(
         "info_bits",
         "informative",
     ]
-    written.append(_csv(clusters.select(cols), out / "clusters.csv"))
-    clusters.select(cols).write_parquet(out / "clusters.parquet")
+    written.append(io.csv(clusters.select(cols), out / "clusters.csv"))
+    io.parquet(clusters.select(cols), out / "clusters.parquet")
     campaigns = (
         camp.with_columns(
             pl.col("platforms").list.join(";"),
@@ -402,7 +425,7 @@ def _write_findings(
     ]
     if camp.height:
         campaigns = campaigns.select(*lead, *[c for c in campaigns.columns if c not in lead])
-    written.append(_csv(campaigns, out / "campaigns.csv"))
+    written.append(io.csv(campaigns, out / "campaigns.csv"))
     p = out / "campaigns.json"
     p.write_text(
         json.dumps(
@@ -425,23 +448,23 @@ def _write_findings(
         "platform",
         "source",
     )
-    written.append(_csv(flagged, out / "flagged_comments.csv"))
-    flagged.write_parquet(out / "flagged_comments.parquet")
+    written.append(io.csv(flagged, out / "flagged_comments.csv"))
+    io.parquet(flagged, out / "flagged_comments.parquet")
     memb = result.campaigns.membership.filter(pl.col("flagged"))
-    written.append(_csv(acc, out / "accounts.csv"))
-    acc.write_parquet(out / "accounts.parquet")
+    written.append(io.csv(acc, out / "accounts.csv"))
+    io.parquet(acc, out / "accounts.parquet")
 
     from .coordination import write_gexf
 
     flagged_nodes = set(memb["node"].to_list())
-    write_gexf(result.coordination, out / "graph.gexf", flagged_nodes)
+    io.call(write_gexf, result.coordination, out / "graph.gexf", flagged_nodes)
     written.append(out / "graph.gexf")
     edges = result.coordination.edges.filter(pl.col("significant"))
-    written.append(_csv(edges, out / "graph_edges.csv"))
+    written.append(io.csv(edges, out / "graph_edges.csv"))
     if result.bursts is not None:
-        written.append(_csv(result.bursts, out / "bursts.csv"))
+        written.append(io.csv(result.bursts, out / "bursts.csv"))
     review = _review_rows(camp, clusters, flagged_ids, result.reviews)
-    written.append(_csv(review, out / "review.csv"))
+    written.append(io.csv(review, out / "review.csv"))
     return written
 
 
@@ -479,11 +502,6 @@ def _accounts_table(
         .sort("platform", "account_id")
     )
     return acc
-
-
-def _csv(df: pl.DataFrame, path: Path) -> Path:
-    write_csv(df, path)
-    return path
 
 
 def _review_rows(

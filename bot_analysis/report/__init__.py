@@ -58,7 +58,6 @@ def start_figures(
     campaigns get a timeline and a graph figure. Each task gets only the columns it draws.
     """
     from ..engine import LocalEngine
-    from . import figures as F
 
     engine = engine or LocalEngine(1)
     fig_dir = out / "figures"
@@ -69,7 +68,8 @@ def start_figures(
     dump = [
         (
             engine.submit(
-                F.volume,
+                _render,
+                "volume",
                 comments.select("created_at", "flagged"),
                 bursts.filter(pl.col("series") == "all") if bursts.height else bursts,
                 fig_dir / "volume.png",
@@ -79,7 +79,8 @@ def start_figures(
         ),
         (
             engine.submit(
-                F.posting_gaps,
+                _render,
+                "posting_gaps",
                 comments.select("thread_id", "created_at", "account_id", "flagged"),
                 fig_dir / "posting_gaps.png",
             ),
@@ -88,7 +89,8 @@ def start_figures(
         ),
         (
             engine.submit(
-                F.accounts_distribution,
+                _render,
+                "accounts_distribution",
                 accounts.select("n_comments", "flagged"),
                 fig_dir / "accounts_by_comments.png",
             ),
@@ -96,21 +98,24 @@ def start_figures(
         ),
     ]
     per_campaign: dict[str, list[dict[str, Any]]] = {}
+    by_campaign = _by_campaign(comments)
     for cid in _flagged(campaigns)["campaign_id"].head(max_campaign_figures).to_list():
-        cc = comments.filter(pl.col("campaign_id") == cid)
+        cc = by_campaign[cid]
         members = list(
             set(cc.select(pl.concat_str("platform", pl.lit(":"), "account_id")).to_series())
         )
         sub_edges = graph_edges.filter(pl.col("a").is_in(members) & pl.col("b").is_in(members))
         tl = engine.submit(
-            F.campaign_timeline,
+            _render,
+            "campaign_timeline",
             cc.select("created_at", "cluster_id"),
             bursts.filter(pl.col("series") == cid),
             f"campaign {cid}: comments per hour by talking point",
             fig_dir / f"campaign_{cid}_timeline.png",
         )
         gr = engine.submit(
-            F.account_graph,
+            _render,
+            "account_graph",
             sub_edges.select("a", "b", "weight"),
             acc_nodes.filter(pl.col("node").is_in(members)).select("node", "platform"),
             f"campaign {cid}: accounts acting together",
@@ -121,6 +126,22 @@ def start_figures(
             {"src": gr, "alt": f"Account graph of campaign {cid}"},
         ]
     return {"engine": engine, "dump": dump, "campaigns": per_campaign}
+
+
+def _render(name: str, *args: Any) -> Path:
+    """Task: draw figure ``name`` (matplotlib is imported where the figure is drawn only)."""
+    from . import figures
+
+    return getattr(figures, name)(*args)  # type: ignore[no-any-return]
+
+
+def _by_campaign(comments: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """The flagged comments of each campaign, split in one pass (in input order)."""
+    flagged = comments.filter(pl.col("campaign_id").is_not_null())
+    return {
+        k[0]: g
+        for k, g in flagged.partition_by("campaign_id", as_dict=True, maintain_order=True).items()
+    }
 
 
 def _flagged(campaigns: pl.DataFrame) -> pl.DataFrame:
@@ -164,9 +185,10 @@ def write_report(
     reviews = reviews or {}
     flagged_rows = _flagged(campaigns)
     flagged_items = []
+    by_campaign = _by_campaign(comments)
     for c in flagged_rows.iter_rows(named=True):
         cid = c["campaign_id"]
-        cc = comments.filter(pl.col("campaign_id") == cid)
+        cc = by_campaign[cid]
         campaign_figures = figures["campaigns"].get(cid, [])
         examples = (
             cc.unique(subset=["text"], keep="first", maintain_order=True)
