@@ -109,7 +109,9 @@ class LocalEngine(Engine):
             ctx = mp.get_context(method)
             if method == "forkserver":
                 ctx.set_forkserver_preload(list(_TASK_MODULES))
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx)
+            self._pool = ProcessPoolExecutor(
+                self.workers, mp_context=ctx, initializer=_watch_client, initargs=(os.getpid(),)
+            )
         return self._pool
 
     def start(self) -> None:
@@ -152,6 +154,25 @@ _TASK_MODULES = (
     "bot_analysis.coordination",
     "bot_analysis.report.figures",
 )
+
+
+def _watch_client(client_pid: int) -> None:
+    """Worker initializer: exit when the client process is gone (killed, say, by the
+    out-of-memory killer), instead of lingering with its pipes open."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(client_pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:  # pragma: no cover - the pid was reused by another user
+                os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="watch-client").start()
 
 
 def _warm() -> None:

@@ -143,3 +143,46 @@ def test_co_action_pairs_by_item_partitions_equal_one_pass(inline_result):
     as_rows = [np.lexsort(t[::-1]) for t in (one, parts)]  # pairs come in no set order
     for x, y in zip(one, parts, strict=True):
         assert np.array_equal(x[as_rows[0]], y[as_rows[1]])
+
+
+def test_workers_exit_when_the_client_is_killed(tmp_path):
+    """A client killed mid-run (as by the out-of-memory killer) leaves no worker behind."""
+    import signal
+    import time
+
+    script = tmp_path / "client.py"
+    script.write_text(
+        "import time\n"
+        "from bot_analysis.engine import LocalEngine\n"
+        "if __name__ == '__main__':\n"
+        "    e = LocalEngine(2)\n"
+        "    e.start()\n"
+        "    pids = [f.result() for f in [e._executor().submit(__import__('os').getpid)"
+        " for _ in range(4)]]\n"
+        "    print(' '.join(map(str, set(pids))), flush=True)\n"
+        "    time.sleep(60)\n",
+        encoding="utf-8",
+    )
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    workers = [int(p) for p in proc.stdout.readline().split()]
+    assert workers
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 10
+    alive = workers
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.2)
+        alive = [p for p in workers if _alive(p)]
+    assert not alive
+
+
+def _alive(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # a zombie has exited; it only waits for its parent to collect it
+    with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+        return f.read().rsplit(")", 1)[1].split()[0] != "Z"
