@@ -331,21 +331,30 @@ def partitioned_pairs(
     """:func:`pair_codes` as tasks over partitions of items (a shuffle by item run) on Dask.
 
     An item's events all land in one partition, so the union of the partitions' pairs is
-    exactly the pairs of the whole. The local engine pairs in this process: numpy on integer
-    codes is faster than shipping them to worker processes.
+    exactly the pairs of the whole. The local engine pairs in this process, partition by
+    partition: numpy on integer codes is faster than shipping them to worker processes.
     """
     args = (window_us, max_neighbours)
-    if engine is None or engine.name != "dask" or len(ev.ic) < 2:
+    if len(ev.ic) < 2:
         return pair_codes(ev.ic, ev.kc, ev.nc, ev.t, *args)
-    n_parts = 2 * engine.workers
+    dask = engine is not None and engine.name == "dask"
+    # in this process, partitions of about 2M events bound the transient pair arrays
+    n_parts = 2 * engine.workers if dask and engine is not None else -(-len(ev.ic) // 2_000_000)
     cuts = np.searchsorted(ev.ic, np.linspace(0, ev.ic[-1] + 1, n_parts + 1)[1:-1])
     bounds = [0, *cuts.tolist(), len(ev.ic)]
-    handles = [
-        engine.submit(pair_codes, ev.ic[s:e], ev.kc[s:e], ev.nc[s:e], ev.t[s:e], *args)
-        for s, e in itertools.pairwise(bounds)
-        if e > s
-    ]
-    parts = engine.gather(handles)
+    slices = [(s, e) for s, e in itertools.pairwise(bounds) if e > s]
+    if dask and engine is not None:
+        handles = [
+            engine.submit(pair_codes, ev.ic[s:e], ev.kc[s:e], ev.nc[s:e], ev.t[s:e], *args)
+            for s, e in slices
+        ]
+        parts = engine.gather(handles)
+    else:
+        parts = [
+            pair_codes(ev.ic[s:e], ev.kc[s:e], ev.nc[s:e], ev.t[s:e], *args) for s, e in slices
+        ]
+    if len(parts) == 1:
+        return parts[0]
     return tuple(np.concatenate([p[k] for p in parts]) for k in range(3))  # type: ignore[return-value]
 
 
