@@ -14,6 +14,10 @@ Both take the same calls: :meth:`submit` one task and :meth:`gather` results. Ta
 be handles returned by earlier :meth:`submit` calls; on Dask such intermediate results stay on the
 workers (the LSH shuffle moves band keys worker to worker, not through the client). Results come
 back in submission order, so a run's output is the same on either engine and any worker count.
+
+A script that uses a pool (``LocalEngine(2)``, ``DaskEngine()``) must guard its entry point
+with ``if __name__ == "__main__":``: worker processes start by importing the main module.
+``bot-analysis`` itself does this.
 """
 
 from __future__ import annotations
