@@ -72,9 +72,9 @@ _MAX_SIG = 50.0  # -log10 p is capped here (p below 1e-50 is all the same to a r
 class CoordinationResult:
     """``edges``: a, b, kind, n_items, p_value, significance, significant, for every
     (a, b, kind) with at least ``min_items`` co-action items (fewer is never significant);
-    ``accounts``: node,
-    platform, account_id, n_comments, coordination_score, community; ``graph``: the account
-    graph's edges (a, b, weight, n_items, types); ``windows``: seconds per kind."""
+    ``accounts``: node, platform, account_id, n_comments, coordination_score, community;
+    ``graph``: the account graph's edges (a, b, weight, n_items, types); ``windows``: seconds
+    per kind."""
 
     edges: pl.DataFrame
     accounts: pl.DataFrame
@@ -334,25 +334,24 @@ def partitioned_pairs(
     exactly the pairs of the whole. The local engine pairs in this process, partition by
     partition: numpy on integer codes is faster than shipping them to worker processes.
     """
+    from .engine import LocalEngine
+
     args = (window_us, max_neighbours)
     if len(ev.ic) < 2:
         return pair_codes(ev.ic, ev.kc, ev.nc, ev.t, *args)
-    dask = engine is not None and engine.name == "dask"
-    # in this process, partitions of about 2M events bound the transient pair arrays
-    n_parts = 2 * engine.workers if dask and engine is not None else -(-len(ev.ic) // 2_000_000)
+    if engine is not None and engine.name == "dask":
+        runner, n_parts = engine, 2 * engine.workers
+    else:  # in this process, partitions of about 2M events bound the transient pair arrays
+        runner, n_parts = LocalEngine(1), -(-len(ev.ic) // 2_000_000)
     cuts = np.searchsorted(ev.ic, np.linspace(0, ev.ic[-1] + 1, n_parts + 1)[1:-1])
     bounds = [0, *cuts.tolist(), len(ev.ic)]
-    slices = [(s, e) for s, e in itertools.pairwise(bounds) if e > s]
-    if dask and engine is not None:
-        handles = [
-            engine.submit(pair_codes, ev.ic[s:e], ev.kc[s:e], ev.nc[s:e], ev.t[s:e], *args)
-            for s, e in slices
+    parts = runner.gather(
+        [
+            runner.submit(pair_codes, ev.ic[s:e], ev.kc[s:e], ev.nc[s:e], ev.t[s:e], *args)
+            for s, e in itertools.pairwise(bounds)
+            if e > s
         ]
-        parts = engine.gather(handles)
-    else:
-        parts = [
-            pair_codes(ev.ic[s:e], ev.kc[s:e], ev.nc[s:e], ev.t[s:e], *args) for s, e in slices
-        ]
+    )
     if len(parts) == 1:
         return parts[0]
     return tuple(np.concatenate([p[k] for p in parts]) for k in range(3))  # type: ignore[return-value]

@@ -78,6 +78,9 @@ class Engine:
 
         return self.submit(operator.getitem, handle, index)
 
+    def start(self) -> None:
+        """Start workers ahead of the first task, where the engine has any to start."""
+
     def info(self) -> dict[str, Any]:
         """What run.json records about the engine."""
         return {"engine": self.name, "workers": self.workers}
@@ -171,9 +174,7 @@ def _watch_client(client_pid: int) -> None:
             time.sleep(1.0)
             try:
                 os.kill(client_pid, 0)
-            except ProcessLookupError:
-                os._exit(1)
-            except PermissionError:  # pragma: no cover - the pid was reused by another user
+            except (ProcessLookupError, PermissionError):  # gone, or its pid reused by another
                 os._exit(1)
 
     threading.Thread(target=watch, daemon=True, name="watch-client").start()

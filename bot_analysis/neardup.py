@@ -347,16 +347,11 @@ def find_clusters(
         bucket_handles = [bucket_pairs([k[0] for k in keyed], cfg.max_bucket_pairs)]
         del keyed
     parts = [engine.gather([engine.take(h, i) for i in range(4)]) for h in handles]
-    sig = (
-        np.concatenate([p[0] for p in parts]) if n else np.zeros((0, cfg.num_perm), dtype=np.uint32)
-    )
-    n_tokens = np.concatenate([p[1] for p in parts]) if n else np.zeros(0, np.int64)
-    token_hashes = np.concatenate([p[2] for p in parts]) if n else np.zeros(0, np.uint32)
-    token_text = (
-        np.concatenate([p[3] + b.start for p, b in zip(parts, blocks, strict=True)])
-        if n
-        else np.zeros(0, np.int64)
-    )
+    # (_blocks gives at least one block, so an empty input concatenates empty arrays)
+    sig = np.concatenate([p[0] for p in parts])
+    n_tokens = np.concatenate([p[1] for p in parts])
+    token_hashes = np.concatenate([p[2] for p in parts])
+    token_text = np.concatenate([p[3] + b.start for p, b in zip(parts, blocks, strict=True)])
     del parts, handles  # the blocks' results live on in the concatenations only
     # information: summed inverse document frequency of distinct word tokens (bits)
     if len(token_hashes):

@@ -160,8 +160,7 @@ def analyze(
 
     cfg = config or Config()
     engine = engine or LocalEngine(1)
-    if hasattr(engine, "start"):
-        engine.start()  # worker processes import the package while the client sniffs inputs
+    engine.start()  # worker processes import the package while the client sniffs inputs
     result = ingest(inputs, cfg, fmt=fmt, progress=progress, engine=engine)
     report = progress or (lambda *a, **k: None)
     t0 = time.perf_counter()

@@ -377,21 +377,34 @@ class _Blocks:
     def collect(
         self, engine: Engine, report: Callable[[int], None]
     ) -> tuple[dict[str, Any], pl.DataFrame, pl.DataFrame]:
-        accs, rejs, stats = [], [], self.stats
-        for acc, rej, nread, skipped in engine.gather(self.handles):
-            accs.append(acc)
-            rejs.append(rej)
-            stats["rows_read"] += nread
-            for k, v in skipped.items():
-                stats["skipped"][k] = stats["skipped"].get(k, 0) + v
-            report(stats["rows_read"])
-        acc = pl.concat(accs, how="vertical") if accs else empty_comments()
-        rej = pl.concat(rejs, how="vertical") if rejs else empty_rejects()
-        if self.name == "twitter_v1_jsonl" and acc.height:
-            acc = resolve_thread_roots(acc)  # needs the whole file
-        stats["accepted"] = acc.height
-        stats["rejected"] = rej.height
-        return stats, acc, rej
+        return _merge_blocks(self.stats, self.name, engine.gather(self.handles), report)
+
+
+def _merge_blocks(
+    stats: dict[str, Any], name: str, results: list[Any], report: Callable[[int], None]
+) -> tuple[dict[str, Any], pl.DataFrame, pl.DataFrame]:
+    """Join the :func:`parse_block` results of one file, in order, into its counts and rows."""
+    accs, rejs = [], []
+    for acc, rej, nread, skipped in results:
+        accs.append(acc)
+        rejs.append(rej)
+        stats["rows_read"] += nread
+        for k, v in skipped.items():
+            stats["skipped"][k] = stats["skipped"].get(k, 0) + v
+        report(stats["rows_read"])
+    acc = pl.concat(accs, how="vertical") if accs else empty_comments()
+    rej = pl.concat(rejs, how="vertical") if rejs else empty_rejects()
+    if name == "twitter_v1_jsonl" and acc.height:
+        acc = resolve_thread_roots(acc)  # needs the whole file
+    stats["accepted"] = acc.height
+    stats["rejected"] = rej.height
+    return stats, acc, rej
+
+
+def _by_lines(name: str, stream: Any) -> bool:
+    """Whether ``name`` is read line by line from this file (vk_api and youtube_api files may
+    also hold one JSON document)."""
+    return name in _LINE_FORMATS and not (name in _DOC_OR_LINES and not _looks_jsonl(stream))
 
 
 def _plan(inp: InputFile, cfg: IngestConfig, fmt: str | None, engine: Engine) -> Any:
@@ -399,7 +412,7 @@ def _plan(inp: InputFile, cfg: IngestConfig, fmt: str | None, engine: Engine) ->
     with open_utf8(inp) as opened:
         stream = opened.stream
         name = fmt or _sniff(inp, stream)
-        if name in _LINE_FORMATS and not (name in _DOC_OR_LINES and not _looks_jsonl(stream)):
+        if _by_lines(name, stream):
             stats = _file_stats(inp, opened.encoding, name)
             handles: list[Any] = []
             window = 2 * engine.workers + 1  # blocks in flight: bounds the client's memory
@@ -489,9 +502,12 @@ def _read_one(
         name = fmt or _sniff(inp, stream)
         stats = _file_stats(inp, opened.encoding, name)
         if name == "empty":
-            stats["format"] = "empty"
             return stats, empty_comments(), empty_rejects()
         report = partial(progress, "ingest", info=inp.display)
+        if _by_lines(name, stream):
+            blocks = iter_blocks(stream, cfg.block_bytes)
+            results = [parse_block(name, inp, cfg, first, block) for first, block in blocks]
+            return _merge_blocks(stats, name, results, lambda n: report(done0 + n, None))
         if name == "generic_parquet":
             acc, rej, nread = _read_parquet(inp, cfg, report, done0)
             stats.update(rows_read=nread)
@@ -502,7 +518,7 @@ def _read_one(
             acc, rej, nread = _read_generic_ndjson(stream, inp, cfg, report, done0)
             stats.update(rows_read=nread)
         else:
-            acc, rej, sink = _read_records(stream, inp, name, cfg, report, done0)
+            acc, rej, sink = _read_json_doc(stream, inp, cfg, report, done0)
             # a JSON document is classified after loading: report what it turned out to be
             stats.update(rows_read=sink.rows_read, skipped=sink.skipped, format=sink.source_format)
     stats["accepted"] = acc.height
@@ -542,7 +558,7 @@ def _map_4cat_ndjson(obj: dict, sink: RowSink, src: str) -> None:
         sink.reject(src, "not_a_record", "a 4CAT item of an unknown datasource", obj)
 
 
-# Formats read record by record, line by line (vk_api and youtube_api may also be one document).
+# Formats read record by record, line by line (see _by_lines).
 _LINE_FORMATS = frozenset(
     {
         "vk_api",
@@ -557,28 +573,6 @@ _LINE_FORMATS = frozenset(
     }
 )
 _DOC_OR_LINES = frozenset({"vk_api", "youtube_api"})
-
-
-def _read_records(
-    stream: Any, inp: InputFile, name: str, cfg: IngestConfig, report: Any, done0: int
-) -> tuple[pl.DataFrame, pl.DataFrame, RowSink]:
-    fmt = FORMATS.get(name)
-    platform = fmt.platform if fmt else "generic"
-    whole_document = name not in _LINE_FORMATS or (
-        name in _DOC_OR_LINES and not _looks_jsonl(stream)
-    )
-    if whole_document:
-        return _read_json_doc(stream, inp, cfg, report, done0)
-    sink = RowSink(inp.display, name, platform, cfg.batch_rows)
-    for first, block in iter_blocks(stream, cfg.block_bytes):
-        acc, rej, nread, skipped = parse_block(name, inp, cfg, first, block)
-        sink.batches.append(acc)
-        sink.reject_batches.append(rej)
-        sink.rows_read += nread
-        for k, v in skipped.items():
-            sink.skipped[k] = sink.skipped.get(k, 0) + v
-        report(done0 + sink.rows_read, None)
-    return _collect(sink, name)
 
 
 def parse_block(
