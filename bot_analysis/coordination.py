@@ -58,6 +58,7 @@ __all__ = [
     "co_action_events",
     "co_action_pairs",
     "pair_codes",
+    "pair_keys",
     "partitioned_pairs",
     "write_gexf",
 ]
@@ -270,15 +271,28 @@ def pair_codes(
     return df["r"].to_numpy(), df["a"].to_numpy(), df["b"].to_numpy()
 
 
-def _significance(
-    ev: _Coded, ic: np.ndarray, a: np.ndarray, b: np.ndarray, min_items: int
-) -> tuple[pl.DataFrame, int]:
+def _significance(ev: _Coded, keys: np.ndarray, min_items: int) -> tuple[pl.DataFrame, int]:
     """Per (a, b, kind): distinct co-action items, expected count under the null, p-value;
-    for the (a, b, kind) with at least ``min_items`` items, and the count of all of them."""
-    pairs = pl.DataFrame({"a": a, "b": b, "kc": ev.item_kc[ic]})
-    counts = pairs.group_by("a", "b", "kc").agg(pl.len().cast(pl.UInt32).alias("n_items"))
-    n_all = counts.height
-    counts = counts.filter(pl.col("n_items") >= min_items)
+    for the (a, b, kind) with at least ``min_items`` items, and the count of all of them.
+
+    ``keys`` are the packed pairs of :func:`pair_keys`, one per (item, a, b)."""
+    nb = _node_bits(ev)
+    # one int64 column: polars counts it with a fraction of a 3-column group-by's memory
+    counted = (
+        pl.DataFrame({"key": keys}).group_by("key").agg(pl.len().cast(pl.UInt32).alias("n_items"))
+    )
+    n_all = counted.height
+    counted = counted.filter(pl.col("n_items") >= min_items)
+    k = counted["key"].to_numpy()
+    counts = pl.DataFrame(
+        {
+            "a": k >> (nb + 2),
+            "b": (k >> 2) & ((1 << nb) - 1),
+            "kc": (k & 3).astype(np.uint8),
+            "n_items": counted["n_items"],
+        }
+    )
+    del counted, k
     evf = pl.DataFrame({"ic": ev.ic, "kc": ev.kc, "nc": ev.nc})
     item_acc = evf.group_by("ic").agg(
         pl.col("kc").first(), pl.col("nc").n_unique().alias("s"), pl.len().alias("e")
@@ -288,7 +302,12 @@ def _significance(
         (pl.col("s").cast(pl.Float64) ** 2).sum().alias("Q"),
         (pl.col("e").cast(pl.Float64) * (pl.col("e") - 1) / 2).sum().alias("all_pairs"),
     )
-    within = pairs.group_by("kc").len().rename({"len": "within"})
+    within = pl.DataFrame(
+        {
+            "kc": np.arange(len(KINDS), dtype=np.uint8),
+            "within": np.bincount(keys & 3, minlength=len(KINDS))[: len(KINDS)],
+        }
+    )
     kind_stats = kind_stats.join(within, on="kc", how="left").with_columns(
         (pl.col("within").fill_null(0) / pl.col("all_pairs").clip(lower_bound=1))
         .clip(upper_bound=1.0)
@@ -325,10 +344,33 @@ def _significance(
     return out, n_all
 
 
+def _node_bits(ev: _Coded) -> int:
+    return max(1, (len(ev.nodes) - 1).bit_length())
+
+
+def pair_keys(
+    ic: np.ndarray,
+    kc: np.ndarray,
+    nc: np.ndarray,
+    t: np.ndarray,
+    window_us: np.ndarray,
+    max_neighbours: int,
+    node_bits: int,
+) -> np.ndarray:
+    """Partition function: the distinct (item, a, b) co-action pairs of :func:`pair_codes`,
+    each packed into one int64 ``a << (node_bits + 2) | b << 2 | kind`` (the item dropped:
+    the key repeats once per item, which is what the significance counts)."""
+    run, a, b = pair_codes(ic, kc, nc, t, window_us, max_neighbours)
+    if 2 * node_bits + 2 > 63:
+        raise ValueError(f"{node_bits}-bit account codes do not fit a 64-bit pair key")
+    kind = kc[np.searchsorted(ic, run)].astype(np.int64)
+    return (a.astype(np.int64) << (node_bits + 2)) | (b.astype(np.int64) << 2) | kind
+
+
 def partitioned_pairs(
     ev: _Coded, window_us: np.ndarray, max_neighbours: int, engine: Engine | None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`pair_codes` as tasks over partitions of items (a shuffle by item run) on Dask.
+) -> np.ndarray:
+    """:func:`pair_keys` as tasks over partitions of items (a shuffle by item run) on Dask.
 
     An item's events all land in one partition, so the union of the partitions' pairs is
     exactly the pairs of the whole. The local engine pairs in this process, partition by
@@ -336,9 +378,9 @@ def partitioned_pairs(
     """
     from .engine import LocalEngine
 
-    args = (window_us, max_neighbours)
+    args = (window_us, max_neighbours, _node_bits(ev))
     if len(ev.ic) < 2:
-        return pair_codes(ev.ic, ev.kc, ev.nc, ev.t, *args)
+        return pair_keys(ev.ic, ev.kc, ev.nc, ev.t, *args)
     if engine is not None and engine.name == "dask":
         runner, n_parts = engine, 2 * engine.workers
     else:  # in this process, partitions of about 2M events bound the transient pair arrays
@@ -347,14 +389,12 @@ def partitioned_pairs(
     bounds = [0, *cuts.tolist(), len(ev.ic)]
     parts = runner.gather(
         [
-            runner.submit(pair_codes, ev.ic[s:e], ev.kc[s:e], ev.nc[s:e], ev.t[s:e], *args)
+            runner.submit(pair_keys, ev.ic[s:e], ev.kc[s:e], ev.nc[s:e], ev.t[s:e], *args)
             for s, e in itertools.pairwise(bounds)
             if e > s
         ]
     )
-    if len(parts) == 1:
-        return parts[0]
-    return tuple(np.concatenate([p[k] for p in parts]) for k in range(3))  # type: ignore[return-value]
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
 def build_graph(
@@ -382,9 +422,10 @@ def build_graph(
     """
     ev = _encode(co_action_events(comments))
     windows = _windows(ev, cfg)
-    ic, a, b = partitioned_pairs(ev, _window_us(windows), cfg.max_neighbours, engine)
-    n_pairs = len(ic)
-    edges, n_edges = _significance(ev, ic, a, b, cfg.min_items)
+    keys = partitioned_pairs(ev, _window_us(windows), cfg.max_neighbours, engine)
+    n_pairs = len(keys)
+    edges, n_edges = _significance(ev, keys, cfg.min_items)
+    del keys
     edges = edges.with_columns(
         ((pl.col("p_value") < cfg.alpha) & (pl.col("n_items") >= cfg.min_items)).alias(
             "significant"

@@ -156,17 +156,21 @@ def _fold_codes(codes: np.ndarray) -> np.ndarray:
     return mapped[~trailing]
 
 
-def _nfkc_where_needed(texts: list[str]) -> list[str]:
+def _nfkc_codes(texts: list[str]) -> np.ndarray:
+    """Code points of the texts (``_SEP`` after each), NFKC-normalized where a code point
+    needs it; the texts are encoded a second time only when one of them changed."""
     _, needs = _tables()
     codes = _encode(texts)
     flag = np.where(codes > 0xFFFF, True, needs[np.minimum(codes, 0xFFFF)])
     if not flag.any():
-        return texts
+        return codes
     text_of = np.cumsum(codes == _SEP) - (codes == _SEP)
     out = list(texts)
+    changed = False
     for i in unique(text_of[flag]).tolist():
         out[i] = unicodedata.normalize("NFKC", texts[i])
-    return out
+        changed |= out[i] != texts[i]
+    return _encode(out) if changed else codes
 
 
 def normalize_texts(texts: pl.Series) -> pl.Series:
@@ -193,8 +197,7 @@ def normalize_texts(texts: pl.Series) -> pl.Series:
     values = t.to_list()
     out: list[str] = []
     for i in range(0, len(values), _CHUNK):
-        chunk = _nfkc_where_needed(values[i : i + _CHUNK])
-        out.extend(_decode(_fold_codes(_encode(chunk))))
+        out.extend(_decode(_fold_codes(_nfkc_codes(values[i : i + _CHUNK]))))
     return pl.Series("text_norm", out, dtype=pl.String)
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import bz2
 import codecs
-import gzip
 import hashlib
 import io
 import zipfile
@@ -16,6 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
+
+from isal import igzip
 
 from ..errors import InputError
 
@@ -115,7 +116,8 @@ def _decompressed(inp: InputFile) -> IO[bytes]:
     elif head.startswith(b"\x28\xb5\x2f\xfd"):
         kind = "zstd"
     if kind == "gzip":
-        return gzip.GzipFile(fileobj=raw)  # type: ignore[return-value]
+        # ISA-L's gzip: the same stream, decompressed about 3x faster than zlib's
+        return igzip.IGzipFile(fileobj=raw)  # type: ignore[return-value]
     if kind == "bz2":
         return bz2.BZ2File(raw)  # type: ignore[return-value]
     if kind == "zstd":
