@@ -135,19 +135,21 @@ def band_buckets(
     sig: np.ndarray, first_node: int, bands: int, rows: int, n_buckets: int
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Partition function, map side of the LSH shuffle: every (band key, node) of a block of
-    signatures, split into ``n_buckets`` by key (rows ``first_node ...`` of the whole)."""
-    nodes = np.arange(first_node, first_node + len(sig), dtype=np.int64)
-    keys = np.concatenate([_band_keys(sig, b, rows) for b in range(bands)])
-    nodes = np.tile(nodes, bands)
-    if n_buckets == 1:
-        return [(keys, nodes)]
-    which = (keys % np.uint64(n_buckets)).astype(np.int64)
-    order = np.argsort(which, kind="stable")
-    bounds = np.searchsorted(which[order], np.arange(n_buckets + 1))
+    signatures (rows ``first_node ...`` of the whole), split into ``n_buckets`` by band
+    (bucket ``j`` holds bands ``j, j + n_buckets, ...``; equal keys are always one band)."""
+    nodes = np.arange(first_node, first_node + len(sig), dtype=np.int32)
     return [
-        (keys[order[bounds[j] : bounds[j + 1]]], nodes[order[bounds[j] : bounds[j + 1]]])
+        (
+            np.concatenate(
+                [_band_keys(sig, b, rows) for b in range(j, bands, n_buckets)] or [_NO_KEYS]
+            ),
+            np.tile(nodes, len(range(j, bands, n_buckets))),
+        )
         for j in range(n_buckets)
     ]
+
+
+_NO_KEYS = np.zeros(0, np.uint64)
 
 
 def bucket_pairs(
@@ -161,7 +163,7 @@ def bucket_pairs(
     ``max_bucket_pairs`` members of its key and with the key's first member.
     """
     keys = np.concatenate([k for k, _ in pieces]) if pieces else np.zeros(0, np.uint64)
-    nodes = np.concatenate([n for _, n in pieces]) if pieces else np.zeros(0, np.int64)
+    nodes = np.concatenate([n for _, n in pieces]) if pieces else np.zeros(0, np.int32)
     # by key, then node (polars sorts on every core; several times numpy's stable argsort)
     by_key = pl.DataFrame({"k": keys, "n": nodes}).sort("k", "n")
     del keys, nodes
@@ -323,10 +325,12 @@ def find_clusters(
     n = len(norm)
     blocks = _blocks(n, engine)
     threads = 2 if engine.workers == 1 else 1  # inline: both cores; on a pool: one each
-    # The LSH shuffle: on Dask each bucket's keys move worker to worker; the local engine
-    # pairs in this process (shipping the keys to a worker and back costs more than it saves).
+    # The LSH shuffle: on Dask each bucket's keys move worker to worker. The local engine
+    # pairs in this process (shipping the keys to a worker and back costs more than it
+    # saves), a bucket of a few bands at a time, freeing each bucket's keys once paired.
     shuffle = engine.name == "dask"
-    n_buckets = engine.workers if shuffle else 1
+    bands, rows = lsh_params(cfg)
+    n_buckets = engine.workers if shuffle else min(bands, 6)
     handles = [
         engine.submit(
             node_signatures,
@@ -346,15 +350,28 @@ def find_clusters(
             for j in range(n_buckets)
         ]
     else:
-        bucket_handles = [bucket_pairs([k[0] for k in keyed], cfg.max_bucket_pairs)]
-        del keyed
-    parts = [engine.gather([engine.take(h, i) for i in range(4)]) for h in handles]
-    # (_blocks gives at least one block, so an empty input concatenates empty arrays)
-    sig = np.concatenate([p[0] for p in parts])
-    n_tokens = np.concatenate([p[1] for p in parts])
-    token_hashes = np.concatenate([p[2] for p in parts])
-    token_text = np.concatenate([p[3] + b.start for p, b in zip(parts, blocks, strict=True)])
-    del parts, handles  # the blocks' results live on in the concatenations only
+        bucket_handles = []
+        for j in range(n_buckets):
+            bucket_handles.append(bucket_pairs([k[j] for k in keyed], cfg.max_bucket_pairs))
+            for k in keyed:
+                k[j] = None  # (the list is the block's result itself: this frees the keys)
+    del keyed
+    # The blocks' results are copied into whole arrays one by one and dropped as they go,
+    # so the signatures are never held twice.
+    sig = np.empty((n, cfg.num_perm), dtype=np.uint32)
+    n_tokens = np.empty(n, dtype=np.int64)
+    hashes_of, text_of = [], []
+    for i, b in enumerate(blocks):
+        got = engine.gather([engine.take(handles[i], k) for k in range(4)])
+        handles[i] = None
+        sig[b.start : b.stop] = got[0]
+        n_tokens[b.start : b.stop] = got[1]
+        hashes_of.append(got[2])
+        text_of.append(got[3] + b.start)
+        del got
+    token_hashes = np.concatenate(hashes_of)
+    token_text = np.concatenate(text_of)
+    del hashes_of, text_of, handles
     # information: summed inverse document frequency of distinct word tokens (bits)
     if len(token_hashes):
         # each token's document frequency, by polars' parallel hash grouping
@@ -365,7 +382,6 @@ def find_clusters(
     else:
         info = np.zeros(n)
     pairs = _unique_pairs(engine.gather(bucket_handles))
-    bands, rows = lsh_params(cfg)
     est = _estimated_jaccard(sig, pairs)
     edges = pairs[est >= cfg.threshold]
     labels = _cluster(sig, edges, cfg.cohesion)
