@@ -224,10 +224,17 @@ class Config:
     neardup: NearDupConfig = field(default_factory=NearDupConfig)
     coordination: CoordinationConfig = field(default_factory=CoordinationConfig)
     campaigns: CampaignConfig = field(default_factory=CampaignConfig)
+    work_dir: str | None = None
+    """Folder for the run's temporary files (the MinHash signatures, 512 bytes per distinct
+    text, written there by the workers and mapped by the client; deleted after the stage).
+    Default: the system's temporary folder (``TMPDIR``). Pick a disk with room, not a RAM
+    disk, for dumps of tens of millions of comments."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.seed, int) or self.seed < 0:
             raise bad_value("seed", self.seed, "a non-negative int")
+        if self.work_dir is not None and not isinstance(self.work_dir, str):
+            raise bad_value("work_dir", self.work_dir, "a folder path (string)")
 
     def to_dict(self) -> dict[str, Any]:
         """Return every parameter as plain JSON-able data (recorded in run.json)."""

@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -213,17 +215,38 @@ def text_features(texts: pl.Series) -> pl.DataFrame:
 
 
 def node_signatures(
-    norm: pl.Series, cfg: NearDupConfig, seed: int, first_node: int, n_buckets: int, threads: int
+    norm: pl.Series,
+    cfg: NearDupConfig,
+    seed: int,
+    first_node: int,
+    n_buckets: int,
+    threads: int,
+    sig_file: str | None = None,
 ) -> tuple[Any, ...]:
     """Partition function: MinHash signatures of a block of normalized texts.
 
     Returns (signatures n x num_perm, tokens per text, word-token hashes, their text index,
-    the block's band keys by LSH bucket: see :func:`band_buckets`).
+    the block's band keys by LSH bucket: see :func:`band_buckets`). With ``sig_file`` (a file
+    of the whole's signatures, on this machine) the block's rows are written there at row
+    ``first_node`` and None is returned in their place: nothing big goes through a pipe.
     """
     sh = shingle(norm.to_list(), cfg.min_words, tuple(cfg.word_ngrams), cfg.char_n)
     sig = minhash_signatures(sh.offsets, sh.hashes, cfg.num_perm, seed, threads)
     bands, rows = lsh_params(cfg)
     keyed = band_buckets(sig, first_node, bands, rows, n_buckets)
+    if sig_file is not None:
+        if len(sig):
+            rows_out = np.memmap(
+                sig_file,
+                dtype=np.uint32,
+                mode="r+",
+                offset=first_node * cfg.num_perm * 4,
+                shape=sig.shape,
+            )
+            rows_out[:] = sig  # row-major on disk
+            rows_out.flush()
+            del rows_out
+        return None, sh.n_tokens, sh.token_hashes, sh.token_text, keyed
     # rows contiguous from here on: verification and clustering read whole rows at random
     return np.ascontiguousarray(sig), sh.n_tokens, sh.token_hashes, sh.token_text, keyed
 
@@ -288,7 +311,11 @@ def _cluster(sig: np.ndarray, edges: np.ndarray, cohesion: float) -> np.ndarray:
 
 
 def find_clusters(
-    comments: pl.DataFrame, cfg: NearDupConfig, seed: int = 0, engine: Engine | None = None
+    comments: pl.DataFrame,
+    cfg: NearDupConfig,
+    seed: int = 0,
+    engine: Engine | None = None,
+    work_dir: str | None = None,
 ) -> NearDupResult:
     """Find near-duplicate clusters among ``comments``.
 
@@ -302,6 +329,9 @@ def find_clusters(
     engine : Engine, optional
         Runs the partition functions (:func:`text_features`, :func:`node_signatures`, the LSH
         shuffle :func:`band_buckets` -> :func:`bucket_pairs`); default: in this process.
+    work_dir : str, optional
+        Where the local engine's workers write the signatures for this process to map
+        (default: the system's temporary folder); deleted before returning.
 
     Returns
     -------
@@ -331,6 +361,14 @@ def find_clusters(
     shuffle = engine.name == "dask"
     bands, rows = lsh_params(cfg)
     n_buckets = engine.workers if shuffle else min(bands, 6)
+    # Workers on this machine write their signatures into one shared file, which this
+    # process maps: 512 bytes per text that neither go through a pipe nor get pickled.
+    tmp = sig_file = None
+    if engine.name == "local" and n:
+        tmp = tempfile.TemporaryDirectory(prefix="bot_analysis_", dir=work_dir)
+        sig_file = str(Path(tmp.name) / "signatures.u32")
+        with open(sig_file, "wb") as fh:
+            fh.truncate(n * cfg.num_perm * 4)
     handles = [
         engine.submit(
             node_signatures,
@@ -340,6 +378,7 @@ def find_clusters(
             b.start,
             n_buckets,
             threads,
+            sig_file,
         )
         for b in blocks
     ]
@@ -358,13 +397,14 @@ def find_clusters(
     del keyed
     # The blocks' results are copied into whole arrays one by one and dropped as they go,
     # so the signatures are never held twice.
-    sig = np.empty((n, cfg.num_perm), dtype=np.uint32)
+    sig = np.empty((n if sig_file is None else 0, cfg.num_perm), dtype=np.uint32)
     n_tokens = np.empty(n, dtype=np.int64)
     hashes_of, text_of = [], []
     for i, b in enumerate(blocks):
         got = engine.gather([engine.take(handles[i], k) for k in range(4)])
         handles[i] = None
-        sig[b.start : b.stop] = got[0]
+        if sig_file is None:
+            sig[b.start : b.stop] = got[0]
         n_tokens[b.start : b.stop] = got[1]
         hashes_of.append(got[2])
         text_of.append(got[3] + b.start)
@@ -372,6 +412,8 @@ def find_clusters(
     token_hashes = np.concatenate(hashes_of)
     token_text = np.concatenate(text_of)
     del hashes_of, text_of, handles
+    if sig_file is not None:
+        sig = np.memmap(sig_file, dtype=np.uint32, mode="r", shape=(n, cfg.num_perm))
     # information: summed inverse document frequency of distinct word tokens (bits)
     if len(token_hashes):
         # each token's document frequency, by polars' parallel hash grouping
@@ -387,6 +429,8 @@ def find_clusters(
     labels = _cluster(sig, edges, cfg.cohesion)
     n_pairs, n_edges, n_tokens_all = len(pairs), len(edges), len(token_hashes)
     del sig, pairs, est, edges, token_hashes, token_text, bucket_handles  # the biggest arrays
+    if tmp is not None:
+        tmp.cleanup()
     # a node with no edge is its own group (identical texts still form a cluster)
     alone = labels < 0
     labels[alone] = labels.max(initial=-1) + 1 + np.arange(int(alone.sum()))

@@ -165,7 +165,9 @@ def analyze(
     report = progress or (lambda *a, **k: None)
     t0 = time.perf_counter()
     report("neardup", 0, None, info="normalizing, MinHash, LSH")
-    result.neardup = find_clusters(result.ingest.comments, cfg.neardup, cfg.seed, engine)
+    result.neardup = find_clusters(
+        result.ingest.comments, cfg.neardup, cfg.seed, engine, cfg.work_dir
+    )
     result.timings["neardup"] = round(time.perf_counter() - t0, 3)
     result.peak_mb["neardup"] = _peak_mb()
     t0 = time.perf_counter()
