@@ -73,7 +73,12 @@ def burst_states(
 
 
 def bursts_table(
-    series: pl.DataFrame, bin_s: int, levels: int = 3, s: float = 3.0, gamma: float = 1.0
+    series: pl.DataFrame,
+    bin_s: int,
+    levels: int = 3,
+    s: float = 3.0,
+    gamma: float = 1.0,
+    span_us: tuple[int, int] | None = None,
 ) -> pl.DataFrame:
     """Bursts of many series at once.
 
@@ -83,6 +88,9 @@ def bursts_table(
         ``series`` (name), ``kind`` and ``t`` (Datetime) of every event.
     bin_s : int
         Bin width in seconds; all series share the bins of the whole time span.
+    span_us : (int, int), optional
+        That span (first and last event, UTC microseconds) when ``series`` is a part of
+        the whole: parts then get the bins, hence the bursts, of one call on the whole.
 
     Returns
     -------
@@ -103,9 +111,10 @@ def bursts_table(
             }
         )
     t_us = series["t"].dt.epoch("us")
-    t0 = int(t_us.min()) // (bin_s * 1_000_000) * bin_s * 1_000_000
+    first, last = span_us if span_us is not None else (int(t_us.min()), int(t_us.max()))
+    t0 = first // (bin_s * 1_000_000) * bin_s * 1_000_000
     bins = ((t_us - t0) // (bin_s * 1_000_000)).to_numpy()
-    n_bins = int(bins.max()) + 1
+    n_bins = (last - t0) // (bin_s * 1_000_000) + 1
     keys = series.select("series", "kind").with_columns(pl.Series("bin", bins))
     names = keys.select("series", "kind").unique(maintain_order=True)
     idx = names.with_row_index("row")

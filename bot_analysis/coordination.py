@@ -40,7 +40,7 @@ import itertools
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import numpy as np
@@ -57,6 +57,7 @@ __all__ = [
     "build_graph",
     "co_action_events",
     "co_action_pairs",
+    "louvain_components",
     "pair_codes",
     "pair_keys",
     "partitioned_pairs",
@@ -495,7 +496,7 @@ def build_graph(
     )
     g = nx.Graph()
     g.add_weighted_edges_from(top.iter_rows())
-    comms = _communities(g, seed)
+    comms = _communities(g, seed, engine)
     # stable community ids: by size (desc), then smallest member
     ordered = sorted((sorted(c) for c in comms), key=lambda c: (-len(c), c[0]))
     comm_of = {n: i for i, c in enumerate(ordered) for n in c}
@@ -542,26 +543,55 @@ def build_graph(
     return CoordinationResult(edges, accounts, graph_edges, windows, communities, stats)
 
 
-def _communities(g: nx.Graph, seed: int) -> list[set[str]]:
-    """Louvain communities, component by component.
+def _communities(g: nx.Graph, seed: int, engine: Engine | None = None) -> list[set[str]]:
+    """Louvain communities, component by component, the large components on the engine.
 
     Communities never span connected components, and networkx's Louvain slows down badly on
     one big graph of many dense cliques (measured: over 15 minutes at 3M comments); each
     component alone takes milliseconds. Components of up to three accounts are communities
-    as they are.
+    as they are. Each component's Louvain sees its nodes and edges in the order the whole
+    graph gives them, wherever it runs, so the communities are the same on every engine.
     """
+    from .engine import LocalEngine
+
     # Louvain iterates sets of nodes: with str nodes that order follows Python's per-process
     # hash seed, so it runs on int labels (whose hashes are fixed) for run-to-run equal results.
     names = sorted(g.nodes)
     gi = nx.convert_node_labels_to_integers(g, ordering="sorted")
     out: list[set[str]] = []
+    jobs: list[tuple[list[int], list[tuple[int, int, float]]]] = []
     for comp in sorted(nx.connected_components(gi), key=min):
         if len(comp) <= 3:
             out.append({names[i] for i in comp})
         else:
             sub = gi.subgraph(sorted(comp))
-            for c in nx.community.louvain_communities(sub, weight="weight", seed=seed):
-                out.append({names[i] for i in c})
+            jobs.append((list(sub.nodes), list(sub.edges(data="weight"))))
+    # a few parts per worker, balanced by edges (largest first onto the lightest part)
+    n_parts = max(1, min(len(jobs), 3 * (engine.workers if engine else 1)))
+    parts: list[list[Any]] = [[] for _ in range(n_parts)]
+    load = [0] * n_parts
+    for job in sorted(jobs, key=lambda j: (-len(j[1]), j[0][0])):
+        k = load.index(min(load))
+        parts[k].append(job)
+        load[k] += len(job[1])
+    for comms in (engine or LocalEngine(1)).map(louvain_components, parts, seed):
+        out.extend({names[i] for i in c} for c in comms)
+    return out
+
+
+def louvain_components(
+    components: list[tuple[list[int], list[tuple[int, int, float]]]], seed: int
+) -> list[list[int]]:
+    """Partition function: Louvain communities of components given as (nodes, weighted
+    edges), each in the order of the whole graph's subgraph view."""
+    out: list[list[int]] = []
+    for nodes, edges in components:
+        h = nx.Graph()
+        h.add_nodes_from(nodes)
+        h.add_weighted_edges_from(edges)
+        out.extend(
+            sorted(c) for c in nx.community.louvain_communities(h, weight="weight", seed=seed)
+        )
     return out
 
 

@@ -157,6 +157,7 @@ def _resolve(x: Any) -> Any:
 # The modules whose partition functions run on workers: imported once, before any task.
 _TASK_MODULES = (
     "bot_analysis.ingest",
+    "bot_analysis.bursts",
     "bot_analysis.neardup",
     "bot_analysis.coordination",
     "bot_analysis.report.figures",

@@ -19,6 +19,7 @@ References
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import tempfile
@@ -71,9 +72,15 @@ def lsh_params(cfg: NearDupConfig) -> tuple[int, int]:
     """
     if cfg.bands is not None and cfg.rows is not None:
         return cfg.bands, cfg.rows
+    return _optimal_lsh(cfg.threshold, cfg.num_perm)
+
+
+@functools.cache
+def _optimal_lsh(threshold: float, num_perm: int) -> tuple[int, int]:
+    """datasketch's optimum (it integrates numerically: 0.16 s a call, so once per process)."""
     from datasketch.lsh import _optimal_param
 
-    return _optimal_param(cfg.threshold, cfg.num_perm, 0.5, 0.5)
+    return _optimal_param(threshold, num_perm, 0.5, 0.5)  # type: ignore[no-any-return]
 
 
 def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -168,6 +168,7 @@ def analyze(
     result.neardup = find_clusters(
         result.ingest.comments, cfg.neardup, cfg.seed, engine, cfg.work_dir
     )
+    bursts = _start_bursts(result.neardup.comments, cfg, engine)
     result.timings["neardup"] = round(time.perf_counter() - t0, 3)
     result.peak_mb["neardup"] = _peak_mb()
     t0 = time.perf_counter()
@@ -182,7 +183,7 @@ def analyze(
     )
     if review_store is not None:
         _apply_review(result, review_store)
-    result.bursts = _bursts(result, cfg)
+    result.bursts = _bursts(result, cfg, bursts, engine)
     result.timings["campaigns"] = round(time.perf_counter() - t0, 3)
     result.peak_mb["campaigns"] = _peak_mb()
     return result
@@ -212,12 +213,17 @@ def _apply_review(result: Result, store_path: str | Path) -> None:
     result.new_ids = new
 
 
-def _bursts(result: Result, cfg: Config) -> pl.DataFrame:
-    """Kleinberg bursts of the whole dump, each sizeable cluster, campaign and busy thread."""
+def _start_bursts(
+    comments: pl.DataFrame, cfg: Config, engine: Engine
+) -> tuple[Any, tuple[int, int]]:
+    """Submit the Kleinberg bursts of the series that need no campaigns (the whole dump, each
+    sizeable cluster, each busy thread): a worker finds them while this process builds the
+    graph. Returns the task and the dump's time span, which the campaigns' series share."""
     from .bursts import bursts_table
 
-    c = result.neardup.comments  # type: ignore[union-attr]
-    cc = result.campaigns.comment_campaign  # type: ignore[union-attr]
+    c = comments
+    t = c["created_at"].dt.epoch("us")
+    span = (int(t.min()), int(t.max())) if c.height else (0, 0)
     big_clusters = c.group_by("cluster_id").len().filter(pl.col("len") >= 10)["cluster_id"]
     busy = c.group_by("thread_id").len().filter(pl.col("len") >= 20)["thread_id"]
     series = pl.concat(
@@ -232,11 +238,6 @@ def _bursts(result: Result, cfg: Config) -> pl.DataFrame:
                 pl.lit("cluster").alias("kind"),
                 pl.col("created_at").alias("t"),
             ),
-            c.join(cc, on=["platform", "comment_id"]).select(
-                pl.col("campaign_id").alias("series"),
-                pl.lit("campaign").alias("kind"),
-                pl.col("created_at").alias("t"),
-            ),
             c.filter(pl.col("thread_id").is_in(busy.implode())).select(
                 pl.col("thread_id").alias("series"),
                 pl.lit("thread").alias("kind"),
@@ -245,7 +246,31 @@ def _bursts(result: Result, cfg: Config) -> pl.DataFrame:
         ]
     )
     k = cfg.campaigns
-    return bursts_table(series, k.bin_s, k.burst_levels, k.burst_s, k.burst_gamma)
+    args = (k.bin_s, k.burst_levels, k.burst_s, k.burst_gamma, span)
+    return engine.submit(bursts_table, series, *args), span
+
+
+def _bursts(
+    result: Result, cfg: Config, started: tuple[Any, tuple[int, int]], engine: Engine
+) -> pl.DataFrame:
+    """Kleinberg bursts of the whole dump, each sizeable cluster, campaign and busy thread
+    (in that order): the campaigns' here, the rest from :func:`_start_bursts`."""
+    from .bursts import bursts_table
+
+    handle, span = started
+    c = result.neardup.comments  # type: ignore[union-attr]
+    cc = result.campaigns.comment_campaign  # type: ignore[union-attr]
+    series = c.join(cc, on=["platform", "comment_id"]).select(
+        pl.col("campaign_id").alias("series"),
+        pl.lit("campaign").alias("kind"),
+        pl.col("created_at").alias("t"),
+    )
+    k = cfg.campaigns
+    camp = bursts_table(series, k.bin_s, k.burst_levels, k.burst_s, k.burst_gamma, span)
+    rest = engine.gather([handle])[0]
+    return pl.concat(
+        [rest.filter(pl.col("kind") != "thread"), camp, rest.filter(pl.col("kind") == "thread")]
+    )
 
 
 def write_outputs(result: Result, out: str | Path, engine: Engine | None = None) -> list[Path]:
