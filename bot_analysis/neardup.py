@@ -48,6 +48,7 @@ __all__ = [
     "minhash_signatures",
     "node_signatures",
     "text_features",
+    "text_signatures",
 ]
 log = logging.getLogger(__name__)
 
@@ -162,15 +163,20 @@ _NO_KEYS = np.zeros(0, np.uint64)
 
 
 def bucket_pairs(
-    pieces: list[tuple[np.ndarray, np.ndarray]], max_bucket_pairs: int | None
+    pieces: list[tuple[np.ndarray, np.ndarray]],
+    max_bucket_pairs: int | None,
+    node_maps: list[np.ndarray] | None = None,
 ) -> np.ndarray:
     """Partition function, reduce side of the LSH shuffle: candidate pairs (i < j) among the
     (key, node) pieces of one bucket, given in node-block order.
 
     With ``max_bucket_pairs=None`` every pair sharing a key is returned (as datasketch's
     ``MinHashLSH`` would find); otherwise each member is paired with the next
-    ``max_bucket_pairs`` members of its key and with the key's first member.
+    ``max_bucket_pairs`` members of its key and with the key's first member. ``node_maps``
+    (one per piece) turn a piece's node numbers into the whole's, -1 dropping the row.
     """
+    if node_maps is not None:
+        pieces = [_mapped(k, n, m) for (k, n), m in zip(pieces, node_maps, strict=True)]
     keys = np.concatenate([k for k, _ in pieces]) if pieces else np.zeros(0, np.uint64)
     nodes = np.concatenate([n for _, n in pieces]) if pieces else np.zeros(0, np.int32)
     # by key, then node (polars sorts on every core; several times numpy's stable argsort)
@@ -198,6 +204,14 @@ def bucket_pairs(
     return _unique_pairs(out)
 
 
+def _mapped(
+    keys: np.ndarray, nodes: np.ndarray, node_map: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    to = node_map[nodes]
+    keep = to >= 0
+    return keys[keep], to[keep]
+
+
 def _unique_pairs(parts: list[np.ndarray]) -> np.ndarray:
     """Distinct (i < j) rows of the given pair arrays, sorted."""
     parts = [p for p in parts if len(p)]
@@ -222,40 +236,43 @@ def text_features(texts: pl.Series) -> pl.DataFrame:
 
 
 def node_signatures(
-    norm: pl.Series,
-    cfg: NearDupConfig,
-    seed: int,
-    first_node: int,
-    n_buckets: int,
-    threads: int,
-    sig_file: str | None = None,
+    norm: pl.Series, cfg: NearDupConfig, seed: int, first_node: int, n_buckets: int, threads: int
 ) -> tuple[Any, ...]:
     """Partition function: MinHash signatures of a block of normalized texts.
 
     Returns (signatures n x num_perm, tokens per text, word-token hashes, their text index,
-    the block's band keys by LSH bucket: see :func:`band_buckets`). With ``sig_file`` (a file
-    of the whole's signatures, on this machine) the block's rows are written there at row
-    ``first_node`` and None is returned in their place: nothing big goes through a pipe.
+    the block's band keys by LSH bucket: see :func:`band_buckets`).
     """
     sh = shingle(norm.to_list(), cfg.min_words, tuple(cfg.word_ngrams), cfg.char_n)
     sig = minhash_signatures(sh.offsets, sh.hashes, cfg.num_perm, seed, threads)
     bands, rows = lsh_params(cfg)
     keyed = band_buckets(sig, first_node, bands, rows, n_buckets)
-    if sig_file is not None:
-        if len(sig):
-            rows_out = np.memmap(
-                sig_file,
-                dtype=np.uint32,
-                mode="r+",
-                offset=first_node * cfg.num_perm * 4,
-                shape=sig.shape,
-            )
-            rows_out[:] = sig  # row-major on disk
-            rows_out.flush()
-            del rows_out
-        return None, sh.n_tokens, sh.token_hashes, sh.token_text, keyed
     # rows contiguous from here on: verification and clustering read whole rows at random
     return np.ascontiguousarray(sig), sh.n_tokens, sh.token_hashes, sh.token_text, keyed
+
+
+def text_signatures(
+    texts: pl.Series,
+    cfg: NearDupConfig,
+    seed: int,
+    n_buckets: int,
+    threads: int,
+    sig_file: str | None = None,
+) -> tuple[Any, ...]:
+    """Partition function: :func:`text_features` of a block of distinct texts, then
+    :func:`node_signatures` of the block's distinct normalized texts (numbered from 0).
+
+    Returns (features, the distinct normalized texts, then what :func:`node_signatures`
+    returns). With ``sig_file`` (a path on this machine) the signatures are written there
+    and None is returned in their place: nothing big goes through a pipe.
+    """
+    feats = text_features(texts)
+    norm = feats["text_norm"].unique(maintain_order=True)
+    sig, *rest = node_signatures(norm, cfg, seed, 0, n_buckets, threads)
+    if sig_file is not None:
+        sig.tofile(sig_file)
+        sig = None
+    return (feats, norm, sig, *rest)
 
 
 def _blocks(n: int, engine: Engine, min_rows: int = 50_000, max_rows: int = 250_000) -> list[range]:
@@ -353,14 +370,7 @@ def find_clusters(
 
     engine = engine or LocalEngine(1)
     texts = comments.select(pl.col("text").unique(maintain_order=True))["text"]
-    raw = pl.concat(
-        engine.map(text_features, [texts[b.start : b.stop] for b in _blocks(len(texts), engine)])
-    ).with_columns(texts)
-    nodes = raw.select(pl.col("text_norm").unique(maintain_order=True)).with_row_index("node")
-    raw = raw.join(nodes, on="text_norm", how="left", maintain_order="left")
-    norm = nodes["text_norm"]
-    n = len(norm)
-    blocks = _blocks(n, engine)
+    blocks = _blocks(len(texts), engine)
     threads = 2 if engine.workers == 1 else 1  # inline: both cores; on a pool: one each
     # The LSH shuffle: on Dask each bucket's keys move worker to worker. The local engine
     # pairs in this process (shipping the keys to a worker and back costs more than it
@@ -368,59 +378,84 @@ def find_clusters(
     shuffle = engine.name == "dask"
     bands, rows = lsh_params(cfg)
     n_buckets = engine.workers if shuffle else min(bands, 6)
-    # Workers on this machine write their signatures into one shared file, which this
-    # process maps: 512 bytes per text that neither go through a pipe nor get pickled.
-    tmp = sig_file = None
-    if engine.name == "local" and n:
+    # One task per block of texts normalizes and signs. Workers on this machine write the
+    # signatures to files that this process maps: nothing big goes through a pipe.
+    tmp = None
+    if engine.name == "local":
         tmp = tempfile.TemporaryDirectory(prefix="bot_analysis_", dir=work_dir)
-        sig_file = str(Path(tmp.name) / "signatures.u32")
-        with open(sig_file, "wb") as fh:
-            fh.truncate(n * cfg.num_perm * 4)
-    handles = [
-        engine.submit(
-            node_signatures,
-            norm[b.start : b.stop],
-            cfg,
-            seed,
-            b.start,
-            n_buckets,
-            threads,
-            sig_file,
-        )
-        for b in blocks
+    files = [
+        None if tmp is None else str(Path(tmp.name) / f"sig{i}.u32") for i in range(len(blocks))
     ]
-    keyed = [engine.take(h, 4) for h in handles]
+    handles = [
+        engine.submit(text_signatures, texts[b.start : b.stop], cfg, seed, n_buckets, threads, f)
+        for b, f in zip(blocks, files, strict=True)
+    ]
+    firsts = engine.gather([engine.take(h, 0) for h in handles])
+    raw = pl.concat(firsts).with_columns(texts)
+    del firsts
+    # Nodes: distinct normalized texts in order of first appearance. A text normalized alike
+    # in two blocks was signed in both; the first block's copy of everything is used.
+    local = pl.concat(
+        [
+            pl.DataFrame({"text_norm": bn, "block": np.full(len(bn), i, dtype=np.int32)})
+            for i, bn in enumerate(engine.gather([engine.take(h, 1) for h in handles]))
+        ]
+    )
+    nodes = local.select(pl.col("text_norm").unique(maintain_order=True)).with_row_index("node")
+    local = local.join(nodes, on="text_norm", how="left", maintain_order="left").with_columns(
+        pl.col("node").is_first_distinct().alias("first")
+    )
+    raw = raw.join(nodes, on="text_norm", how="left", maintain_order="left")
+    n = nodes.height
+    del nodes
+    # per block: its node number -> the whole's (-1 where an earlier block has the text)
+    node_maps = [
+        np.where(g["first"].to_numpy(), g["node"].to_numpy().astype(np.int64), -1)
+        for g in local.partition_by("block", maintain_order=True, include_key=False)
+    ] or [np.zeros(0, np.int64)]
+    del local
+    keyed = [engine.take(h, 6) for h in handles]
     if shuffle:
+        map_handles = engine.submit(list, node_maps)  # on the workers once, for every bucket
         bucket_handles = [
-            engine.submit(bucket_pairs, [engine.take(k, j) for k in keyed], cfg.max_bucket_pairs)
+            engine.submit(
+                bucket_pairs,
+                [engine.take(k, j) for k in keyed],
+                cfg.max_bucket_pairs,
+                map_handles,
+            )
             for j in range(n_buckets)
         ]
     else:
         bucket_handles = []
         for j in range(n_buckets):
-            bucket_handles.append(bucket_pairs([k[j] for k in keyed], cfg.max_bucket_pairs))
+            pieces = [k[j] for k in keyed]
+            bucket_handles.append(bucket_pairs(pieces, cfg.max_bucket_pairs, node_maps))
             for k in keyed:
                 k[j] = None  # (the list is the block's result itself: this frees the keys)
+            del pieces
     del keyed
-    # The blocks' results are copied into whole arrays one by one and dropped as they go,
-    # so the signatures are never held twice.
-    sig = np.empty((n if sig_file is None else 0, cfg.num_perm), dtype=np.uint32)
+    # The blocks' results are copied into whole arrays one by one and dropped as they go.
+    sig = np.empty((n, cfg.num_perm), dtype=np.uint32)
     n_tokens = np.empty(n, dtype=np.int64)
     hashes_of, text_of = [], []
-    for i, b in enumerate(blocks):
-        got = engine.gather([engine.take(handles[i], k) for k in range(4)])
+    for i, f in enumerate(files):
+        got = engine.gather([engine.take(handles[i], k) for k in range(2, 6)])
         handles[i] = None
-        if sig_file is None:
-            sig[b.start : b.stop] = got[0]
-        n_tokens[b.start : b.stop] = got[1]
-        hashes_of.append(got[2])
-        text_of.append(got[3] + b.start)
-        del got
+        to = node_maps[i]
+        keep = to >= 0
+        block_sig = got[0] if f is None else np.fromfile(f, dtype=np.uint32)
+        sig[to[keep]] = block_sig.reshape(len(to), cfg.num_perm)[keep]
+        n_tokens[to[keep]] = got[1][keep]
+        tok = keep[got[3]]
+        hashes_of.append(got[2][tok])
+        text_of.append(to[got[3][tok]])
+        del got, block_sig
+        if f is not None:
+            Path(f).unlink()
     token_hashes = np.concatenate(hashes_of)
     token_text = np.concatenate(text_of)
-    del hashes_of, text_of, handles
-    if sig_file is not None:
-        sig = np.memmap(sig_file, dtype=np.uint32, mode="r", shape=(n, cfg.num_perm))
+    del hashes_of, text_of, handles, node_maps
     # information: summed inverse document frequency of distinct word tokens (bits)
     if len(token_hashes):
         # each token's document frequency, by polars' parallel hash grouping
