@@ -86,12 +86,8 @@ class CoordinationResult:
     stats: dict = field(default_factory=dict)
 
 
-def co_action_events(comments: pl.DataFrame) -> pl.DataFrame:
-    """Events (kind, item, node, t) from comments with the neardup columns.
-
-    ``t`` is microseconds since the epoch; ``node`` is ``platform:account_id``. Comments
-    without an account are left out; only informative clusters make text events.
-    """
+def _events(comments: pl.DataFrame) -> pl.DataFrame:
+    """The events of :func:`co_action_events`, in no order."""
     base = comments.filter(pl.col("account_id").is_not_null()).select(
         pl.concat_str("platform", pl.lit(":"), "account_id").alias("node"),
         pl.col("created_at").dt.epoch("us").alias("t"),
@@ -120,8 +116,43 @@ def co_action_events(comments: pl.DataFrame) -> pl.DataFrame:
             "t",
         ),
     ]
-    ev = pl.concat(parts, how="vertical")
-    return ev.sort("kind", "item", "t", "node")
+    return pl.concat(parts, how="vertical")
+
+
+def co_action_events(comments: pl.DataFrame) -> pl.DataFrame:
+    """Events (kind, item, node, t) from comments with the neardup columns, sorted by
+    (kind, item, t, node).
+
+    ``t`` is microseconds since the epoch; ``node`` is ``platform:account_id``. Comments
+    without an account are left out; only informative clusters make text events.
+    """
+    return _events(comments).sort("kind", "item", "t", "node")
+
+
+def _coded_events(comments: pl.DataFrame) -> _Coded:
+    """The events of :func:`co_action_events` as integer codes, sorted on the codes instead
+    of the strings (several times faster): :func:`_encode`'s result but for the numbering
+    of items, which here follows their first appearance (no result depends on it)."""
+    ev = _events(comments)
+    if ev.height < 2:
+        return _encode(ev.sort("kind", "item", "t", "node"))
+    nodes = ev["node"].unique().sort()
+    coded = ev.with_columns(
+        pl.col("kind").replace_strict({k: i for i, k in enumerate(KINDS)}, return_dtype=pl.UInt8)
+    )
+    items = coded.select("kind", "item").unique(maintain_order=True).with_row_index("ic")
+    coded = (
+        coded.join(items, on=["kind", "item"], how="left")
+        .join(pl.DataFrame({"node": nodes}).with_row_index("nc"), on="node", how="left")
+        .select(pl.col("ic").cast(pl.Int64), "kind", pl.col("nc").cast(pl.Int64), "t")
+        .sort("ic", "t", "nc")
+    )
+    ic = coded["ic"].to_numpy()
+    kc = coded["kind"].to_numpy()
+    new = np.ones(len(ic), dtype=bool)
+    new[1:] = ic[1:] != ic[:-1]
+    first = np.flatnonzero(new)
+    return _Coded(ic, kc, coded["nc"].to_numpy(), coded["t"].to_numpy(), nodes, kc[first], first)
 
 
 @dataclass
@@ -421,7 +452,7 @@ def build_graph(
     -------
     CoordinationResult
     """
-    ev = _encode(co_action_events(comments))
+    ev = _coded_events(comments)
     windows = _windows(ev, cfg)
     keys = partitioned_pairs(ev, _window_us(windows), cfg.max_neighbours, engine)
     n_pairs = len(keys)
