@@ -229,12 +229,21 @@ class Config:
     text, written there by the workers and mapped by the client; deleted after the stage).
     Default: the system's temporary folder (``TMPDIR``). Pick a disk with room, not a RAM
     disk, for dumps of tens of millions of comments."""
+    memory_budget_mb: int | None = None
+    """Memory the run may use, in MB; default: half of this machine's RAM. When the comment
+    table takes more than a quarter of it, the columns that only the output files need
+    (source, URL, account name, likes, parent id, flags) wait in ``work_dir`` as Parquet
+    while the stages run, and are streamed back into the outputs (about 200 B per comment)."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.seed, int) or self.seed < 0:
             raise bad_value("seed", self.seed, "a non-negative int")
         if self.work_dir is not None and not isinstance(self.work_dir, str):
             raise bad_value("work_dir", self.work_dir, "a folder path (string)")
+        if self.memory_budget_mb is not None and (
+            not isinstance(self.memory_budget_mb, int) or self.memory_budget_mb < 1
+        ):
+            raise bad_value("memory_budget_mb", self.memory_budget_mb, "an int >= 1 (MB)")
 
     def to_dict(self) -> dict[str, Any]:
         """Return every parameter as plain JSON-able data (recorded in run.json)."""

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import platform as _platform
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +56,7 @@ class Result:
     campaigns: CampaignResult | None = None
     bursts: pl.DataFrame | None = None
     engine: dict[str, Any] = field(default_factory=dict)
+    spill: _Spill | None = None
 
     @property
     def comments(self) -> pl.DataFrame:
@@ -83,6 +87,71 @@ class Result:
             "timings_s": self.timings,
             "peak_rss_mb_after": self.peak_mb,
         }
+
+
+# Columns that no stage reads: only the output files need them.
+_OUTPUT_ONLY = (
+    "parent_id",
+    "source",
+    "source_format",
+    "account_name",
+    "likes",
+    "url",
+    "is_retweet",
+    "time_approximate",
+)
+
+
+@dataclass
+class _Spill:
+    """Output-only columns waiting on disk (see ``Config.memory_budget_mb``)."""
+
+    folder: tempfile.TemporaryDirectory  # type: ignore[type-arg]
+    path: Path
+    columns: list[str]  # the comment table's columns, in order, before the spill
+
+    def restore(self, comments: pl.DataFrame, order: list[str]) -> pl.LazyFrame:
+        """``comments`` (the table without the spilled columns, same rows) with them back,
+        as a lazy frame that streams the spilled columns from disk."""
+        both = pl.concat([comments.lazy(), pl.scan_parquet(self.path)], how="horizontal")
+        return both.select(order)
+
+    def column(self, name: str, rows: pl.Series) -> pl.Series:
+        """Column ``name`` at row positions ``rows`` (ascending), read from disk."""
+        return (
+            pl.scan_parquet(self.path, row_index_name="__row")
+            .select("__row", name)
+            .filter(pl.col("__row").is_in(rows.implode()))
+            .collect()[name]
+        )
+
+
+def _memory_budget_mb(cfg: Config) -> float:
+    if cfg.memory_budget_mb is not None:
+        return float(cfg.memory_budget_mb)
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**20 / 2
+
+
+def _spill(result: Result, cfg: Config) -> None:
+    """Move the output-only columns to Parquet in the work folder when the comment table
+    takes more than a quarter of the memory budget (the stages' own arrays need the rest)."""
+    c = result.ingest.comments
+    size_mb = c.estimated_size() / 2**20
+    if size_mb <= _memory_budget_mb(cfg) / 4:
+        return
+    cols = [x for x in _OUTPUT_ONLY if x in c.columns]
+    folder = tempfile.TemporaryDirectory(prefix="bot_analysis_", dir=cfg.work_dir)
+    path = Path(folder.name) / "output_columns.parquet"
+    c.select(cols).write_parquet(path, compression="lz4")
+    result.spill = _Spill(folder, path, c.columns)
+    result.ingest.comments = c.drop(cols)
+    log.info(
+        "memory: the comment table takes %.0f MB of a %.0f MB budget; %s wait in %s",
+        size_mb,
+        _memory_budget_mb(cfg),
+        ", ".join(cols),
+        path,
+    )
 
 
 def _now() -> str:
@@ -162,6 +231,7 @@ def analyze(
     engine = engine or LocalEngine(1)
     engine.start()  # worker processes import the package while the client sniffs inputs
     result = ingest(inputs, cfg, fmt=fmt, progress=progress, engine=engine)
+    _spill(result, cfg)
     report = progress or (lambda *a, **k: None)
     t0 = time.perf_counter()
     report("neardup", 0, None, info="normalizing, MinHash, LSH")
@@ -323,7 +393,15 @@ def write_outputs(result: Result, out: str | Path, engine: Engine | None = None)
     with ThreadPoolExecutor(max_workers=3) as pool:
         io = _Writes(pool)
         # LZ4: fastest to write; read by every engine
-        written.append(io.parquet(comments, out / "comments.parquet", compression="lz4"))
+        if result.spill is None:
+            written.append(io.parquet(comments, out / "comments.parquet", compression="lz4"))
+        else:  # the spilled columns stream back from disk, batch by batch
+            order = result.spill.columns + [
+                x for x in comments.columns if x not in result.spill.columns
+            ]
+            sink = result.spill.restore(comments, order).sink_parquet
+            io.call(partial(sink, out / "comments.parquet", compression="lz4"))
+            written.append(out / "comments.parquet")
         if result.campaigns is not None and result.coordination is not None:
             written += _write_findings(result, comments, acc, out, io)
         written.append(io.csv(result.ingest.rejects, out / "rejects.csv"))
@@ -472,8 +550,12 @@ def _write_findings(
         "campaign_id",
         "text",
         "platform",
-        "source",
+        *(["source"] if "source" in comments.columns else []),
     )
+    if "source" not in comments.columns and result.spill is not None:
+        flagged = flagged.with_columns(
+            result.spill.column("source", comments["flagged"].arg_true())
+        )
     written.append(io.csv(flagged, out / "flagged_comments.csv"))
     io.parquet(flagged, out / "flagged_comments.parquet")
     memb = result.campaigns.membership.filter(pl.col("flagged"))

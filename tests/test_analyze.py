@@ -152,6 +152,30 @@ def test_two_runs_give_identical_tables(run_dir: Path, tmp_path: Path):
     assert a.equals(b)
 
 
+def test_a_tight_memory_budget_spills_columns_and_changes_no_output(run_dir: Path, tmp_path: Path):
+    """With a 1 MB budget the output-only columns wait on disk in the work folder during the
+    stages and stream back into the outputs: every file is as without the spill."""
+    work = tmp_path / "work"
+    work.mkdir()
+    config = tmp_path / "tight.toml"
+    config.write_text(f'memory_budget_mb = 1\nwork_dir = "{work.as_posix()}"\n', "utf-8")
+    out = tmp_path / "out"
+    res = CliRunner().invoke(
+        cli,
+        ["analyze", str(SAMPLE / "dumps"), "--out", str(out), "--config", str(config), "-q"],
+    )
+    assert res.exit_code == 0, res.output
+    log = (out / "run.log").read_text("utf-8")
+    assert "source, source_format, account_name, likes, url" in log  # the spill happened
+    assert list(work.iterdir()) == []  # and its folder is gone
+    for name in ("campaigns.csv", "clusters.csv", "flagged_comments.csv", "accounts.csv"):
+        assert (out / name).read_bytes() == (run_dir / name).read_bytes(), name
+    a = pl.read_parquet(out / "comments.parquet")
+    b = pl.read_parquet(run_dir / "comments.parquet")
+    assert a.columns == b.columns
+    assert a.equals(b)
+
+
 def test_organic_lookalikes_are_listed_but_not_flagged(run_dir: Path):
     camp = pl.read_csv(run_dir / "campaigns.csv")
     not_flagged = camp.filter(~pl.col("flagged"))
