@@ -85,7 +85,8 @@ def bursts_table(
     Parameters
     ----------
     series : pl.DataFrame
-        ``series`` (name), ``kind`` and ``t`` (Datetime) of every event.
+        ``series`` (name), ``kind`` and ``t`` (Datetime) of every event; or, with a count
+        column ``n``, of every group of ``n`` events of one series within one bin.
     bin_s : int
         Bin width in seconds; all series share the bins of the whole time span.
     span_us : (int, int), optional
@@ -120,7 +121,8 @@ def bursts_table(
     idx = names.with_row_index("row")
     keys = keys.join(idx, on=["series", "kind"], how="left", maintain_order="left")
     mat = np.zeros((names.height, n_bins), dtype=np.float64)
-    np.add.at(mat, (keys["row"].to_numpy(), keys["bin"].to_numpy()), 1)
+    weight = series["n"].to_numpy() if "n" in series.columns else 1
+    np.add.at(mat, (keys["row"].to_numpy(), keys["bin"].to_numpy()), weight)
     st = burst_states(mat, levels, s, gamma)
     rows_out = []
     base = mat.mean(axis=1)

@@ -316,6 +316,18 @@ def _start_bursts(
         ]
     )
     k = cfg.campaigns
+    # counted per series and bin here: the worker gets thousands of rows, not every event
+    step = k.bin_s * 1_000_000
+    series = (
+        series.group_by(
+            "series",
+            "kind",
+            (pl.col("t").dt.epoch("us") // step * step).alias("t"),
+            maintain_order=True,
+        )
+        .agg(pl.len().alias("n"))
+        .with_columns(pl.col("t").cast(pl.Datetime("us", "UTC")))
+    )
     args = (k.bin_s, k.burst_levels, k.burst_s, k.burst_gamma, span)
     return engine.submit(bursts_table, series, *args), span
 
