@@ -309,28 +309,36 @@ def _cluster(sig: np.ndarray, edges: np.ndarray, cohesion: float) -> np.ndarray:
     width = sig.shape[1]
     step = max(1, 2_000_000 // width)
     next_label = 0
-    while len(ce):
-        m = len(nodes)
-        g = coo_matrix((np.ones(len(ce), dtype=np.int8), (ce[:, 0], ce[:, 1])), shape=(m, m))
-        n_comp, comp = connected_components(g, directed=False)
-        # centre: the highest degree, ties to the lowest id (ids ascend with compact ids)
-        key = np.bincount(ce.ravel(), minlength=m) * m + (m - 1 - np.arange(m))
-        best = np.zeros(n_comp, dtype=np.int64)
-        np.maximum.at(best, comp, key)
-        centre = nodes[(m - 1) - best % m][comp]
-        same = np.empty(m, dtype=np.int64)
-        for s in range(0, m, step):
-            same[s : s + step] = np.count_nonzero(
-                sig[nodes[s : s + step]] == sig[centre[s : s + step]], axis=1
-            )
-        far = same / width < cohesion
-        labels[nodes[~far]] = comp[~far] + next_label  # a centre is always kept
-        next_label += n_comp
-        ce = ce[far[ce[:, 0]] & far[ce[:, 1]]]
-        used = np.zeros(m, dtype=bool)
-        used[ce.ravel()] = True
-        ce = (np.cumsum(used) - 1)[ce]
-        nodes = nodes[used]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        while len(ce):
+            m = len(nodes)
+            g = coo_matrix((np.ones(len(ce), dtype=np.int8), (ce[:, 0], ce[:, 1])), shape=(m, m))
+            n_comp, comp = connected_components(g, directed=False)
+            # centre: the highest degree, ties to the lowest id (ids ascend with compact ids)
+            key = np.bincount(ce.ravel(), minlength=m) * m + (m - 1 - np.arange(m))
+            best = np.zeros(n_comp, dtype=np.int64)
+            np.maximum.at(best, comp, key)
+            centre = nodes[(m - 1) - best % m][comp]
+            same = np.empty(m, dtype=np.int64)
+
+            def compare(
+                s: int, same: np.ndarray = same, nodes: np.ndarray = nodes, c: np.ndarray = centre
+            ) -> None:
+                same[s : s + step] = np.count_nonzero(
+                    sig[nodes[s : s + step]] == sig[c[s : s + step]], axis=1
+                )
+
+            # numpy compares without holding the GIL: two threads use both cores (the workers
+            # are idle while this process clusters)
+            list(pool.map(compare, range(0, m, step)))
+            far = same / width < cohesion
+            labels[nodes[~far]] = comp[~far] + next_label  # a centre is always kept
+            next_label += n_comp
+            ce = ce[far[ce[:, 0]] & far[ce[:, 1]]]
+            used = np.zeros(m, dtype=bool)
+            used[ce.ravel()] = True
+            ce = (np.cumsum(used) - 1)[ce]
+            nodes = nodes[used]
     return labels
 
 
