@@ -262,7 +262,10 @@ def _run(
                     )
                 else:
                     result = ingest(list(inputs), cfg, fmt=fmt, progress=progress, engine=eng)
-            write_outputs(result, out, engine=eng)
+            try:
+                write_outputs(result, out, engine=eng)
+            finally:
+                result.close()
     c = result.ingest.counts()
     click.echo(
         f"{c['rows_read']:,} rows read: {c['accepted']:,} accepted, {c['rejected']:,} rejected, "

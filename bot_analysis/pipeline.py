@@ -58,6 +58,11 @@ class Result:
     engine: dict[str, Any] = field(default_factory=dict)
     spill: _Spill | None = None
 
+    def close(self) -> None:
+        """Delete the run's temporary files (the spilled columns); write the outputs first."""
+        if self.spill is not None:
+            self.spill.folder.cleanup()
+
     @property
     def comments(self) -> pl.DataFrame:
         """The canonical comment table plus the derived columns of the stages that ran."""
