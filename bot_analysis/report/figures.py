@@ -103,7 +103,9 @@ def campaign_timeline(
 def posting_gaps(comments: pl.DataFrame, path: Path) -> Path:
     """Seconds between consecutive comments of different accounts on one thread: flagged
     comments against the rest."""
-    c = comments.filter(pl.col("thread_id").is_not_null()).sort("thread_id", "created_at")
+    c = comments.filter(pl.col("thread_id").is_not_null()).sort(
+        "thread_id", "created_at", maintain_order=True
+    )  # stable: same-second comments keep input order, so the figure is the same every run
     c = c.with_columns(
         (pl.col("created_at") - pl.col("created_at").shift(1).over("thread_id"))
         .dt.total_seconds()
