@@ -1,9 +1,9 @@
 """Schedulers for the partition functions: one implementation of each stage, two engines.
 
 A stage splits its work into partitions and calls a module-level *partition function* on each
-(``ingest.parse_block``, ``neardup.text_features``, ``neardup.node_signatures``, the LSH
-``band_buckets``/``bucket_pairs`` shuffle, the report's figure renderers). The engine decides
-where those calls run:
+(``ingest.parse_block``, ``neardup.text_signatures``, the LSH ``band_buckets``/``bucket_pairs``
+shuffle, ``coordination.pair_keys`` and ``louvain_components``, ``bursts.bursts_table``, the
+report's figure renderers). The engine decides where those calls run:
 
 - :class:`LocalEngine` (the default, no extra dependency): in this process when ``workers`` is 1,
   else on a pool of worker processes on this machine;
