@@ -96,7 +96,7 @@ def campaign_timeline(
     ax.xaxis.set_major_formatter(mdates.DateFormatter(fmt))
     ax.legend(loc="upper right", frameon=False, fontsize=8)
     # fixed margins for the known labels (tight_layout measures every label: 40% of the cost)
-    fig.subplots_adjust(left=0.075, right=0.985, bottom=0.2, top=0.9)
+    fig.subplots_adjust(left=0.075, right=0.955, bottom=0.2, top=0.9)
     return _save(fig, path, tight=False)
 
 
