@@ -226,7 +226,7 @@ class Config:
     campaigns: CampaignConfig = field(default_factory=CampaignConfig)
     work_dir: str | None = None
     """Folder for the run's temporary files (the MinHash signatures, 512 bytes per distinct
-    text, written there by the workers and mapped by the client; deleted after the stage).
+    text, written there by the workers and read by the client; deleted after the stage).
     Default: the system's temporary folder (``TMPDIR``). Pick a disk with room, not a RAM
     disk, for dumps of tens of millions of comments."""
     memory_budget_mb: int | None = None

@@ -129,32 +129,6 @@ def co_action_events(comments: pl.DataFrame) -> pl.DataFrame:
     return _events(comments).sort("kind", "item", "t", "node")
 
 
-def _coded_events(comments: pl.DataFrame) -> _Coded:
-    """The events of :func:`co_action_events` as integer codes, sorted on the codes instead
-    of the strings (several times faster): :func:`_encode`'s result but for the numbering
-    of items, which here follows their first appearance (no result depends on it)."""
-    ev = _events(comments)
-    if ev.height < 2:
-        return _encode(ev.sort("kind", "item", "t", "node"))
-    nodes = ev["node"].unique().sort()
-    coded = ev.with_columns(
-        pl.col("kind").replace_strict({k: i for i, k in enumerate(KINDS)}, return_dtype=pl.UInt8)
-    )
-    items = coded.select("kind", "item").unique(maintain_order=True).with_row_index("ic")
-    coded = (
-        coded.join(items, on=["kind", "item"], how="left")
-        .join(pl.DataFrame({"node": nodes}).with_row_index("nc"), on="node", how="left")
-        .select(pl.col("ic").cast(pl.Int64), "kind", pl.col("nc").cast(pl.Int64), "t")
-        .sort("ic", "t", "nc")
-    )
-    ic = coded["ic"].to_numpy()
-    kc = coded["kind"].to_numpy()
-    new = np.ones(len(ic), dtype=bool)
-    new[1:] = ic[1:] != ic[:-1]
-    first = np.flatnonzero(new)
-    return _Coded(ic, kc, coded["nc"].to_numpy(), coded["t"].to_numpy(), nodes, kc[first], first)
-
-
 @dataclass
 class _Coded:
     """Events as integer codes: ``ic`` the (kind, item) run, ``kc`` the kind (index into
@@ -170,22 +144,27 @@ class _Coded:
 
 
 def _encode(events: pl.DataFrame) -> _Coded:
-    """Integer codes of events sorted by (kind, item, t, node)."""
-    n = events.height
-    kind, item = events["kind"], events["item"]
-    new = np.ones(n, dtype=bool)
-    if n > 1:
-        new[1:] = ((kind[1:] != kind[:-1]) | (item[1:] != item[:-1])).to_numpy()
-    ic = np.cumsum(new) - 1
-    kc = (
-        kind.replace_strict({k: i for i, k in enumerate(KINDS)}, return_dtype=pl.UInt8).to_numpy()
-        if n
-        else np.zeros(0, np.uint8)
+    """Integer codes of events, sorted by (item run, t, node) on the codes (sorting the
+    strings costs several times more): nodes numbered by name, items by first appearance
+    (no result depends on that numbering). Events already sorted by (kind, item, t, node),
+    as :func:`co_action_events` gives them, keep their rows, so ``item_first`` indexes them."""
+    nodes = events["node"].unique().sort()
+    coded = events.with_columns(
+        pl.col("kind").replace_strict({k: i for i, k in enumerate(KINDS)}, return_dtype=pl.UInt8)
     )
-    nc = (events["node"].rank("dense") - 1).cast(pl.Int64).to_numpy() if n else np.zeros(0, int)
-    nodes = events["node"].unique().sort() if n else pl.Series("node", [], pl.String)
+    items = coded.select("kind", "item").unique(maintain_order=True).with_row_index("ic")
+    coded = (
+        coded.join(items, on=["kind", "item"], how="left")
+        .join(pl.DataFrame({"node": nodes}).with_row_index("nc"), on="node", how="left")
+        .select(pl.col("ic").cast(pl.Int64), "kind", pl.col("nc").cast(pl.Int64), "t")
+        .sort("ic", "t", "nc")
+    )
+    ic = coded["ic"].to_numpy()
+    kc = coded["kind"].to_numpy()
+    new = np.ones(len(ic), dtype=bool)
+    new[1:] = ic[1:] != ic[:-1]
     first = np.flatnonzero(new)
-    return _Coded(ic, kc, nc, events["t"].to_numpy(), nodes, kc[first], first)
+    return _Coded(ic, kc, coded["nc"].to_numpy(), coded["t"].to_numpy(), nodes, kc[first], first)
 
 
 def estimate_windows(events: pl.DataFrame, cfg: CoordinationConfig) -> dict[str, float]:
@@ -452,7 +431,7 @@ def build_graph(
     -------
     CoordinationResult
     """
-    ev = _coded_events(comments)
+    ev = _encode(_events(comments))
     windows = _windows(ev, cfg)
     keys = partitioned_pairs(ev, _window_us(windows), cfg.max_neighbours, engine)
     n_pairs = len(keys)

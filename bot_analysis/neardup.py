@@ -359,10 +359,10 @@ def find_clusters(
     seed : int
         MinHash permutation seed.
     engine : Engine, optional
-        Runs the partition functions (:func:`text_features`, :func:`node_signatures`, the LSH
-        shuffle :func:`band_buckets` -> :func:`bucket_pairs`); default: in this process.
+        Runs the partition functions (:func:`text_signatures`, the LSH shuffle
+        :func:`band_buckets` -> :func:`bucket_pairs`); default: in this process.
     work_dir : str, optional
-        Where the local engine's workers write the signatures for this process to map
+        Where the local engine's workers write the signatures for this process to read
         (default: the system's temporary folder); deleted before returning.
 
     Returns
@@ -387,7 +387,7 @@ def find_clusters(
     bands, rows = lsh_params(cfg)
     n_buckets = engine.workers if shuffle else min(bands, 6)
     # One task per block of texts normalizes and signs. Workers on this machine write the
-    # signatures to files that this process maps: nothing big goes through a pipe.
+    # signatures to files that this process reads: nothing big goes through a pipe.
     tmp = None
     if engine.name == "local":
         tmp = tempfile.TemporaryDirectory(prefix="bot_analysis_", dir=work_dir)

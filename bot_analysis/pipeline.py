@@ -303,21 +303,13 @@ def _start_bursts(
     busy = c.group_by("thread_id").len().filter(pl.col("len") >= 20)["thread_id"]
     series = pl.concat(
         [
-            c.select(
-                pl.lit("all").alias("series"),
-                pl.lit("dump").alias("kind"),
-                pl.col("created_at").alias("t"),
+            _series(c, pl.lit("all"), "dump"),
+            _series(
+                c.filter(pl.col("cluster_id").is_in(big_clusters.implode())),
+                "cluster_id",
+                "cluster",
             ),
-            c.filter(pl.col("cluster_id").is_in(big_clusters.implode())).select(
-                pl.col("cluster_id").alias("series"),
-                pl.lit("cluster").alias("kind"),
-                pl.col("created_at").alias("t"),
-            ),
-            c.filter(pl.col("thread_id").is_in(busy.implode())).select(
-                pl.col("thread_id").alias("series"),
-                pl.lit("thread").alias("kind"),
-                pl.col("created_at").alias("t"),
-            ),
+            _series(c.filter(pl.col("thread_id").is_in(busy.implode())), "thread_id", "thread"),
         ]
     )
     k = cfg.campaigns
@@ -333,8 +325,20 @@ def _start_bursts(
         .agg(pl.len().alias("n"))
         .with_columns(pl.col("t").cast(pl.Datetime("us", "UTC")))
     )
-    args = (k.bin_s, k.burst_levels, k.burst_s, k.burst_gamma, span)
-    return engine.submit(bursts_table, series, *args), span
+    return engine.submit(bursts_table, series, *_burst_args(cfg, span)), span
+
+
+def _series(frame: pl.DataFrame, name: str | pl.Expr, kind: str) -> pl.DataFrame:
+    """Events of burst series: (series name, kind, time) per comment of ``frame``."""
+    name = pl.col(name) if isinstance(name, str) else name
+    return frame.select(
+        name.alias("series"), pl.lit(kind).alias("kind"), pl.col("created_at").alias("t")
+    )
+
+
+def _burst_args(cfg: Config, span: tuple[int, int]) -> tuple[Any, ...]:
+    k = cfg.campaigns
+    return (k.bin_s, k.burst_levels, k.burst_s, k.burst_gamma, span)
 
 
 def _bursts(
@@ -347,13 +351,8 @@ def _bursts(
     handle, span = started
     c = result.neardup.comments  # type: ignore[union-attr]
     cc = result.campaigns.comment_campaign  # type: ignore[union-attr]
-    series = c.join(cc, on=["platform", "comment_id"]).select(
-        pl.col("campaign_id").alias("series"),
-        pl.lit("campaign").alias("kind"),
-        pl.col("created_at").alias("t"),
-    )
-    k = cfg.campaigns
-    camp = bursts_table(series, k.bin_s, k.burst_levels, k.burst_s, k.burst_gamma, span)
+    series = _series(c.join(cc, on=["platform", "comment_id"]), "campaign_id", "campaign")
+    camp = bursts_table(series, *_burst_args(cfg, span))
     rest = engine.gather([handle])[0]
     return pl.concat(
         [rest.filter(pl.col("kind") != "thread"), camp, rest.filter(pl.col("kind") == "thread")]

@@ -125,7 +125,7 @@ def start_figures(
             {"src": tl, "alt": f"Timeline of campaign {cid}"},
             {"src": gr, "alt": f"Account graph of campaign {cid}"},
         ]
-    return {"engine": engine, "dump": dump, "campaigns": per_campaign}
+    return {"engine": engine, "dump": dump, "campaigns": per_campaign, "by_campaign": by_campaign}
 
 
 def _render(name: str, *args: Any) -> Path:
@@ -185,7 +185,7 @@ def write_report(
     reviews = reviews or {}
     flagged_rows = _flagged(campaigns)
     flagged_items = []
-    by_campaign = _by_campaign(comments)
+    by_campaign = figures["by_campaign"]
     for c in flagged_rows.iter_rows(named=True):
         cid = c["campaign_id"]
         cc = by_campaign[cid]
