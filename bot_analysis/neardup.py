@@ -23,16 +23,20 @@ import functools
 import hashlib
 import logging
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
+from ._kernels import (
+    components_and_centres,
+    count_equal,
+    keep_edges,
+    minhash_rows,
+    run_rows,
+)
 from .config import NearDupConfig
 from .text import _fmix32, extract_hashtags, extract_urls, normalize_texts, shingle, unique
 
@@ -104,29 +108,8 @@ def minhash_signatures(
     a, b = _permutations(num_perm, seed)
     mixed = _fmix32(hashes.astype(np.uint32))
     n = len(offsets) - 1
-    # Column-major (n x num_perm): each permutation fills one contiguous column, and band
-    # slices read contiguous memory.
-    out = np.empty((n, num_perm), dtype=np.uint32, order="F")
-    starts = offsets[:-1]
-
-    def fill(perms: range) -> None:
-        # One permutation at a time over every shingle: a 1-D reduceat over contiguous memory
-        # is several times faster than a 2-D one, and numpy releases the GIL, so two threads
-        # use both cores.
-        phv = np.empty_like(mixed)
-        for p in perms:
-            np.multiply(mixed, a[p], out=phv)
-            phv += b[p]
-            out[:, p] = np.minimum.reduceat(phv, starts)
-
-    if n == 0:
-        return out
-    if threads <= 1:
-        fill(range(num_perm))
-        return out
-    step = -(-num_perm // threads)
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        list(pool.map(fill, [range(k, min(k + step, num_perm)) for k in range(0, num_perm, step)]))
+    out = np.empty((n, num_perm), dtype=np.uint32)
+    run_rows(minhash_rows, n, offsets, mixed, a, b, out, threads=threads)
     return out
 
 
@@ -247,8 +230,7 @@ def node_signatures(
     sig = minhash_signatures(sh.offsets, sh.hashes, cfg.num_perm, seed, threads)
     bands, rows = lsh_params(cfg)
     keyed = band_buckets(sig, first_node, bands, rows, n_buckets)
-    # rows contiguous from here on: verification and clustering read whole rows at random
-    return np.ascontiguousarray(sig), sh.n_tokens, sh.token_hashes, sh.token_text, keyed
+    return sig, sh.n_tokens, sh.token_hashes, sh.token_text, keyed
 
 
 def text_signatures(
@@ -282,14 +264,10 @@ def _blocks(n: int, engine: Engine, min_rows: int = 50_000, max_rows: int = 250_
     return [range(k, min(k + size, n)) for k in range(0, n, size)] or [range(0)]
 
 
-def _estimated_jaccard(sig: np.ndarray, pairs: np.ndarray) -> np.ndarray:
-    out = np.empty(len(pairs), dtype=np.float32)
-    step = max(1, 4_000_000 // sig.shape[1])
-    for s in range(0, len(pairs), step):
-        p = pairs[s : s + step]
-        same = np.count_nonzero(sig[p[:, 0]] == sig[p[:, 1]], axis=1)
-        out[s : s + step] = same / sig.shape[1]  # == .mean(axis=1), without a float copy
-    return out
+def _estimated_jaccard(sig: np.ndarray, pairs: np.ndarray, threads: int = 2) -> np.ndarray:
+    same = np.empty(len(pairs), dtype=np.int64)
+    run_rows(count_equal, len(pairs), sig, pairs[:, 0], pairs[:, 1], same, threads=threads)
+    return (same / sig.shape[1]).astype(np.float32)
 
 
 def _cluster(sig: np.ndarray, edges: np.ndarray, cohesion: float) -> np.ndarray:
@@ -305,40 +283,23 @@ def _cluster(sig: np.ndarray, edges: np.ndarray, cohesion: float) -> np.ndarray:
     if not len(edges):
         return labels
     nodes, ce = unique(edges.ravel(), return_inverse=True)  # compact ids, ascending
-    ce = ce.reshape(-1, 2)
+    left, right = ce[0::2].copy(), ce[1::2].copy()
     width = sig.shape[1]
-    step = max(1, 2_000_000 // width)
     next_label = 0
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        while len(ce):
-            m = len(nodes)
-            g = coo_matrix((np.ones(len(ce), dtype=np.int8), (ce[:, 0], ce[:, 1])), shape=(m, m))
-            n_comp, comp = connected_components(g, directed=False)
-            # centre: the highest degree, ties to the lowest id (ids ascend with compact ids)
-            key = np.bincount(ce.ravel(), minlength=m) * m + (m - 1 - np.arange(m))
-            best = np.zeros(n_comp, dtype=np.int64)
-            np.maximum.at(best, comp, key)
-            centre = nodes[(m - 1) - best % m][comp]
-            same = np.empty(m, dtype=np.int64)
-
-            def compare(
-                s: int, same: np.ndarray = same, nodes: np.ndarray = nodes, c: np.ndarray = centre
-            ) -> None:
-                same[s : s + step] = np.count_nonzero(
-                    sig[nodes[s : s + step]] == sig[c[s : s + step]], axis=1
-                )
-
-            # numpy compares without holding the GIL: two threads use both cores (the workers
-            # are idle while this process clusters)
-            list(pool.map(compare, range(0, m, step)))
-            far = same / width < cohesion
-            labels[nodes[~far]] = comp[~far] + next_label  # a centre is always kept
-            next_label += n_comp
-            ce = ce[far[ce[:, 0]] & far[ce[:, 1]]]
-            used = np.zeros(m, dtype=bool)
-            used[ce.ravel()] = True
-            ce = (np.cumsum(used) - 1)[ce]
-            nodes = nodes[used]
+    while len(left):
+        m = len(nodes)
+        # components numbered by smallest member; centre: the highest degree, ties to the
+        # lowest id (ids ascend with compact ids)
+        comp, n_comp, centres = components_and_centres(left, right, m)
+        centre = nodes[centres][comp]
+        same = np.empty(m, dtype=np.int64)
+        # the workers are idle while this process clusters: both cores compare
+        run_rows(count_equal, m, sig, nodes, centre, same, threads=2)
+        far = same / width < cohesion
+        labels[nodes[~far]] = comp[~far] + next_label  # a centre is always kept
+        next_label += n_comp
+        left, right, old = keep_edges(left, right, far)
+        nodes = nodes[old]
     return labels
 
 

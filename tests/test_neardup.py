@@ -86,6 +86,68 @@ def test_minhash_is_bit_identical_to_datasketch():
         assert np.array_equal(m.hashvalues, sig[i]), i
 
 
+def test_minhash_on_two_threads_equals_one_and_datasketch():
+    rng = np.random.default_rng(5)
+    sizes = rng.integers(1, 40, size=12_000)  # enough sets for the kernel to split over threads
+    offsets = np.concatenate(([0], np.cumsum(sizes)))
+    hashes = rng.integers(0, 2**32, size=int(offsets[-1]), dtype=np.uint64).astype(np.uint32)
+    one = minhash_signatures(offsets, hashes, 64, seed=3, threads=1)
+    two = minhash_signatures(offsets, hashes, 64, seed=3, threads=2)
+    assert np.array_equal(one, two)
+    for i in (0, 6_000, 11_999):
+        m = MinHash(num_perm=64, seed=3, hashfunc=lambda x: x)
+        m.update_batch([int(h) for h in hashes[offsets[i] : offsets[i + 1]]])
+        assert np.array_equal(m.hashvalues, two[i]), i
+
+
+def _cluster_reference(sig: np.ndarray, edges: np.ndarray, cohesion: float) -> np.ndarray:
+    """The cohesion split as first written, on scipy and plain numpy (see neardup._cluster)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    labels = np.full(len(sig), -1, dtype=np.int64)
+    nodes, ce = np.unique(edges.ravel(), return_inverse=True)
+    ce = ce.reshape(-1, 2)
+    next_label = 0
+    while len(ce):
+        m = len(nodes)
+        g = coo_matrix((np.ones(len(ce)), (ce[:, 0], ce[:, 1])), shape=(m, m))
+        n_comp, comp = connected_components(g, directed=False)
+        degree = np.bincount(ce.ravel(), minlength=m)
+        centre = np.empty(n_comp, dtype=np.int64)
+        for c in range(n_comp):
+            members = np.flatnonzero(comp == c)
+            centre[c] = members[np.argmax(degree[members])]  # first maximum: the lowest id
+        same = (sig[nodes] == sig[nodes[centre[comp]]]).sum(axis=1)
+        far = same / sig.shape[1] < cohesion
+        labels[nodes[~far]] = comp[~far] + next_label
+        next_label += n_comp
+        ce = ce[far[ce[:, 0]] & far[ce[:, 1]]]
+        used = np.unique(ce.ravel())
+        nodes = nodes[used]
+        ce = np.searchsorted(used, ce)
+    return labels
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    n=st.integers(2, 60),
+    n_edges=st.integers(0, 150),
+    cohesion=st.sampled_from([0.0, 0.2, 0.35, 0.5, 1.0]),
+    seed=st.integers(0, 2**16),
+)
+def test_cohesion_split_equals_its_reference(n, n_edges, cohesion, seed):
+    from bot_analysis.neardup import _cluster
+
+    rng = np.random.default_rng(seed)
+    # few distinct values per column: rows agree in many places, as near-duplicates do
+    sig = rng.integers(0, 3, size=(n, 16)).astype(np.uint32)
+    a, b = rng.integers(0, n, size=(2, n_edges))
+    keep = a != b
+    edges = np.unique(np.sort(np.stack([a[keep], b[keep]], axis=1), axis=1), axis=0)
+    assert np.array_equal(_cluster(sig, edges, cohesion), _cluster_reference(sig, edges, cohesion))
+
+
 def test_lsh_candidate_pairs_match_datasketch_minhashlsh():
     rng = random.Random(3)
     base = [T.organic_text(rng, "ru") for _ in range(40)]
