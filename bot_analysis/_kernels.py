@@ -16,7 +16,14 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-__all__ = ["count_equal", "minhash_rows", "run_rows"]
+__all__ = [
+    "bucket_pair_keys",
+    "components_and_centres",
+    "count_equal",
+    "keep_edges",
+    "minhash_rows",
+    "run_rows",
+]
 
 
 @njit(cache=True, nogil=True)
@@ -157,3 +164,46 @@ def keep_edges(  # pragma: no cover - compiled
             out_r[i] = new_id[right[k]]
             i += 1
     return out_l, out_r, old[:j]
+
+
+@njit(cache=True, nogil=True)
+def bucket_pair_keys(  # pragma: no cover - compiled
+    keys: np.ndarray, nodes: np.ndarray, window: int
+) -> np.ndarray:
+    """Candidate pairs of an LSH bucket sorted by (key, node), packed ``min << 32 | max``.
+
+    Each member is paired with the ``window`` members before it in its key and with the
+    key's first member: the pairs of ``d = 1..window`` neighbours plus the first, without the
+    copies (a first member within the window is paired once). Not sorted, may repeat across
+    bands.
+    """
+    n = len(keys)
+    total = 0
+    i = 0
+    while i < n:
+        j = i + 1
+        while j < n and keys[j] == keys[i]:
+            j += 1
+        for t in range(1, j - i):
+            total += min(t, window) + (1 if t > window else 0)
+        i = j
+    out = np.empty(total, np.int64)
+    k = 0
+    i = 0
+    while i < n:
+        j = i + 1
+        while j < n and keys[j] == keys[i]:
+            j += 1
+        for t in range(i + 1, j):
+            v = nodes[t]
+            lo = max(i, t - window)
+            if lo > i:
+                u = nodes[i]
+                out[k] = (np.int64(min(u, v)) << 32) | max(u, v)
+                k += 1
+            for s in range(lo, t):
+                u = nodes[s]
+                out[k] = (np.int64(min(u, v)) << 32) | max(u, v)
+                k += 1
+        i = j
+    return out

@@ -31,6 +31,7 @@ import numpy as np
 import polars as pl
 
 from ._kernels import (
+    bucket_pair_keys,
     components_and_centres,
     count_equal,
     keep_edges,
@@ -151,7 +152,8 @@ def bucket_pairs(
     node_maps: list[np.ndarray] | None = None,
 ) -> np.ndarray:
     """Partition function, reduce side of the LSH shuffle: candidate pairs (i < j) among the
-    (key, node) pieces of one bucket, given in node-block order.
+    (key, node) pieces of one bucket, given in node-block order, packed ``i << 32 | j``; a
+    pair found in several bands of the bucket repeats (:func:`_merged_pairs` drops copies).
 
     With ``max_bucket_pairs=None`` every pair sharing a key is returned (as datasketch's
     ``MinHashLSH`` would find); otherwise each member is paired with the next
@@ -165,26 +167,9 @@ def bucket_pairs(
     # by key, then node (polars sorts on every core; several times numpy's stable argsort)
     by_key = pl.DataFrame({"k": keys, "n": nodes}).sort("k", "n")
     del keys, nodes
-    k = by_key["k"].to_numpy()
-    dup = np.zeros(len(k), dtype=bool)
-    dup[1:] = k[1:] == k[:-1]
-    dup[:-1] |= k[:-1] == k[1:]
-    idx = by_key["n"].to_numpy()[dup]  # members of buckets with two or more rows, bucket by bucket
-    kk = k[dup]
-    if not len(idx):
-        return np.zeros((0, 2), dtype=np.int64)
-    starts = np.flatnonzero(np.concatenate(([True], kk[1:] != kk[:-1])))
-    size = np.diff(np.concatenate((starts, [len(kk)])))
-    out = []
-    limit = int(size.max()) - 1 if max_bucket_pairs is None else max_bucket_pairs
-    for d in range(1, min(limit, int(size.max()) - 1) + 1):
-        same = kk[d:] == kk[:-d]
-        out.append(np.stack([idx[:-d][same], idx[d:][same]], axis=1))
-    if max_bucket_pairs is not None:
-        first = np.repeat(idx[starts], size)
-        big = first != idx
-        out.append(np.stack([first[big], idx[big]], axis=1))
-    return _unique_pairs(out)
+    window = by_key.height if max_bucket_pairs is None else max_bucket_pairs
+    packed = bucket_pair_keys(by_key["k"].to_numpy(), by_key["n"].to_numpy(), window)
+    return packed
 
 
 def _mapped(
@@ -195,13 +180,11 @@ def _mapped(
     return keys[keep], to[keep]
 
 
-def _unique_pairs(parts: list[np.ndarray]) -> np.ndarray:
-    """Distinct (i < j) rows of the given pair arrays, sorted."""
-    parts = [p for p in parts if len(p)]
-    if not parts:
-        return np.zeros((0, 2), dtype=np.int64)
-    pairs = np.sort(np.concatenate(parts).astype(np.int64), axis=1)
-    key = unique((pairs[:, 0] << 32) | pairs[:, 1])  # 1-D unique: much faster than axis=0
+def _merged_pairs(parts: list[np.ndarray]) -> np.ndarray:
+    """The distinct pairs of buckets' :func:`bucket_pairs`, sorted, as an (m, 2) int64 array."""
+    # polars' hash unique runs on every core: several times a sort
+    key = pl.Series(np.concatenate(parts or [np.zeros(0, np.int64)])).unique().sort()
+    key = key.to_numpy()
     return np.stack([key >> 32, key & 0xFFFFFFFF], axis=1)
 
 
@@ -210,7 +193,7 @@ def lsh_candidate_pairs(
 ) -> np.ndarray:
     """Pairs (i < j) of rows that share at least one band, as an (m, 2) int64 array
     (:func:`band_buckets` then :func:`bucket_pairs`, in this process)."""
-    return bucket_pairs(band_buckets(sig, 0, bands, rows, 1), max_bucket_pairs)
+    return _merged_pairs([bucket_pairs(band_buckets(sig, 0, bands, rows, 1), max_bucket_pairs)])
 
 
 def text_features(texts: pl.Series) -> pl.DataFrame:
@@ -434,7 +417,7 @@ def find_clusters(
         del df, bits
     else:
         info = np.zeros(n)
-    pairs = _unique_pairs(engine.gather(bucket_handles))
+    pairs = _merged_pairs(engine.gather(bucket_handles))
     est = _estimated_jaccard(sig, pairs)
     edges = pairs[est >= cfg.threshold]
     labels = _cluster(sig, edges, cfg.cohesion)

@@ -100,6 +100,41 @@ def test_minhash_on_two_threads_equals_one_and_datasketch():
         assert np.array_equal(m.hashvalues, two[i]), i
 
 
+def _bucket_pairs_reference(keys, nodes, window):
+    """Each member with the ``window`` members before it in its key and with the key's first."""
+    out = set()
+    for key in set(keys.tolist()):
+        members = sorted(nodes[keys == key].tolist())
+        for t, v in enumerate(members):
+            out.update((min(u, v), max(u, v)) for u in members[max(0, t - window) : t])
+            if t:
+                out.add((min(members[0], v), max(members[0], v)))
+    return sorted(out)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(0, 80),
+    n_keys=st.integers(1, 6),
+    window=st.integers(1, 5),
+    seed=st.integers(0, 2**16),
+)
+def test_bucket_pairs_follow_the_window_rule(n, n_keys, window, seed):
+    from bot_analysis.neardup import bucket_pairs
+
+    rng = np.random.default_rng(seed)
+    keys = rng.integers(0, n_keys, size=n).astype(np.uint64)
+    nodes = rng.permutation(10 * n + 1)[:n].astype(np.int32)  # distinct, as in one band
+    half = n // 2
+    pieces = [(keys[:half], nodes[:half]), (keys[half:], nodes[half:])]
+    got = np.unique(bucket_pairs(pieces, window))  # packed i << 32 | j, copies dropped
+    assert [(int(k >> 32), int(k & 0xFFFFFFFF)) for k in got] == _bucket_pairs_reference(
+        keys, nodes, window
+    )
+    everything = np.unique(bucket_pairs(pieces, None))
+    assert len(everything) == len(_bucket_pairs_reference(keys, nodes, n))
+
+
 def _cluster_reference(sig: np.ndarray, edges: np.ndarray, cohesion: float) -> np.ndarray:
     """The cohesion split as first written, on scipy and plain numpy (see neardup._cluster)."""
     from scipy.sparse import coo_matrix
