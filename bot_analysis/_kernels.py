@@ -23,6 +23,7 @@ __all__ = [
     "keep_edges",
     "minhash_rows",
     "run_rows",
+    "window_pair_keys",
 ]
 
 
@@ -206,4 +207,44 @@ def bucket_pair_keys(  # pragma: no cover - compiled
                 out[k] = (np.int64(min(u, v)) << 32) | max(u, v)
                 k += 1
         i = j
+    return out
+
+
+@njit(cache=True, nogil=True)
+def window_pair_keys(  # pragma: no cover - compiled
+    ic: np.ndarray,
+    kc: np.ndarray,
+    nc: np.ndarray,
+    t: np.ndarray,
+    w: np.ndarray,
+    max_neighbours: int,
+    node_bits: int,
+) -> np.ndarray:
+    """Co-action pairs of events sorted by (run, t, node): event ``i`` with each of the next
+    ``max_neighbours`` events of its run within ``w[i]`` microseconds, by another node.
+
+    Each pair is packed ``(run - ic[0]) << (2 * node_bits + 2) | a << (node_bits + 2) |
+    b << 2 | kind`` with ``a < b`` (repeats included). Times ascend within a run, so the
+    scan of ``i`` stops at the first event out of reach.
+    """
+    n = len(ic)
+    total = 0
+    for i in range(n):
+        for j in range(i + 1, min(n, i + max_neighbours + 1)):
+            if ic[j] != ic[i] or t[j] - t[i] > w[i]:
+                break
+            if nc[j] != nc[i]:
+                total += 1
+    out = np.empty(total, np.int64)
+    k = 0
+    for i in range(n):
+        run = np.int64(ic[i] - ic[0]) << (2 * node_bits + 2)
+        for j in range(i + 1, min(n, i + max_neighbours + 1)):
+            if ic[j] != ic[i] or t[j] - t[i] > w[i]:
+                break
+            if nc[j] != nc[i]:
+                a = np.int64(min(nc[i], nc[j]))
+                b = np.int64(max(nc[i], nc[j]))
+                out[k] = run | (a << (node_bits + 2)) | (b << 2) | np.int64(kc[i])
+                k += 1
     return out

@@ -47,6 +47,7 @@ import numpy as np
 import polars as pl
 from scipy.special import gammainc
 
+from ._kernels import window_pair_keys
 from .config import CoordinationConfig
 
 if TYPE_CHECKING:
@@ -249,37 +250,42 @@ def pair_codes(
 
     Returns (run, a, b) with a < b node codes, distinct (in no particular order).
     """
-    empty = (np.zeros(0, np.int64),) * 3
+    nb = max(1, int(nc.max(initial=0)).bit_length())
+    pieces = _run_pair_keys(ic, kc, nc, t, window_us, max_neighbours, nb)
+    if not pieces:
+        return (np.zeros(0, np.int64),) * 3
+    key = np.concatenate([k for k, _ in pieces])
+    run = np.concatenate([(k >> (2 * nb + 2)) + first for k, first in pieces])
+    mask = (1 << nb) - 1
+    return run, (key >> (nb + 2)) & mask, (key >> 2) & mask
+
+
+def _run_pair_keys(
+    ic: np.ndarray,
+    kc: np.ndarray,
+    nc: np.ndarray,
+    t: np.ndarray,
+    window_us: np.ndarray,
+    max_neighbours: int,
+    node_bits: int,
+) -> list[tuple[np.ndarray, int]]:
+    """The distinct keys of :func:`window_pair_keys` (run, a, b, kind in one int64), in
+    pieces of (keys, the piece's first run: add it to ``key >> (2 * node_bits + 2)``). The
+    events are split at run boundaries until a piece's runs fit beside the two node codes."""
+    if 2 * node_bits + 2 > 63:
+        raise ValueError(f"{node_bits}-bit account codes do not fit a 64-bit pair key")
     if len(ic) < 2:
-        return empty
-    w = window_us[kc]
-    firsts, seconds = [], []
-    for d in range(1, max_neighbours + 1):
-        ok = (ic[d:] == ic[:-d]) & (t[d:] - t[:-d] <= w[:-d])
-        if not ok.any():
-            break
-        ok &= nc[d:] != nc[:-d]
-        i = np.flatnonzero(ok)
-        firsts.append(i)
-        seconds.append(i + d)
-    if not firsts:
-        return empty
-    i = np.concatenate(firsts)
-    j = np.concatenate(seconds)
-    del firsts, seconds
-    n1, n2 = nc[i], nc[j]
-    run = ic[i].astype(np.int64, copy=False)
-    lo, hi = np.minimum(n1, n2), np.maximum(n1, n2)
-    del n1, n2, i, j
-    nb = max(1, int(hi.max()).bit_length())
-    rb = max(1, int(run.max()).bit_length())
-    if rb + 2 * nb <= 63:  # one int64 key; polars' hash-based unique uses every core
-        key = (run << (2 * nb)) | (lo.astype(np.int64, copy=False) << nb) | hi
-        key = pl.Series(key).unique().to_numpy()
-        mask = (1 << nb) - 1
-        return key >> (2 * nb), (key >> nb) & mask, key & mask
-    df = pl.DataFrame({"r": run, "a": lo, "b": hi}).unique()
-    return df["r"].to_numpy(), df["a"].to_numpy(), df["b"].to_numpy()
+        return []
+    span = int(ic[-1] - ic[0])
+    if span.bit_length() + 2 * node_bits + 2 > 63:
+        mid = int(np.searchsorted(ic, ic[0] + span // 2 + 1))
+        args = (window_us, max_neighbours, node_bits)
+        return _run_pair_keys(ic[:mid], kc[:mid], nc[:mid], t[:mid], *args) + _run_pair_keys(
+            ic[mid:], kc[mid:], nc[mid:], t[mid:], *args
+        )
+    key = window_pair_keys(ic, kc, nc, t, window_us[kc], max_neighbours, node_bits)
+    # polars' hash-based unique uses every core
+    return [(pl.Series(key).unique().to_numpy(), int(ic[0]))]
 
 
 def _significance(ev: _Coded, keys: np.ndarray, min_items: int) -> tuple[pl.DataFrame, int]:
@@ -371,11 +377,9 @@ def pair_keys(
     """Partition function: the distinct (item, a, b) co-action pairs of :func:`pair_codes`,
     each packed into one int64 ``a << (node_bits + 2) | b << 2 | kind`` (the item dropped:
     the key repeats once per item, which is what the significance counts)."""
-    run, a, b = pair_codes(ic, kc, nc, t, window_us, max_neighbours)
-    if 2 * node_bits + 2 > 63:
-        raise ValueError(f"{node_bits}-bit account codes do not fit a 64-bit pair key")
-    kind = kc[np.searchsorted(ic, run)].astype(np.int64)
-    return (a.astype(np.int64) << (node_bits + 2)) | (b.astype(np.int64) << 2) | kind
+    pieces = _run_pair_keys(ic, kc, nc, t, window_us, max_neighbours, node_bits)
+    low = (1 << (2 * node_bits + 2)) - 1  # the run dropped
+    return np.concatenate([k & low for k, _ in pieces]) if pieces else np.zeros(0, np.int64)
 
 
 def partitioned_pairs(

@@ -7,7 +7,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import networkx as nx
+import numpy as np
 import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot_analysis.config import CoordinationConfig
 from bot_analysis.coordination import build_graph, co_action_events, co_action_pairs, write_gexf
@@ -146,3 +149,32 @@ def test_gexf_parses_back_with_networkx_and_plain_xml(tmp_path: Path):
         assert e.get("source") in node_ids
         assert e.get("target") in node_ids
         assert float(e.get("weight")) > 0
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    events=st.lists(
+        st.tuples(st.integers(0, 4), st.integers(0, 6), st.integers(0, 400)), max_size=120
+    ),
+    max_neighbours=st.integers(1, 6),
+)
+def test_window_pairs_equal_the_brute_force_rule(events, max_neighbours):
+    """Each event with the next ``max_neighbours`` events of its item, within the window of
+    its kind, by another account: checked against a plain double loop."""
+    from bot_analysis.coordination import pair_codes
+
+    ev = sorted(events)  # (item, t, node), sorted as the coded events are
+    ic = np.array([e[0] for e in ev], dtype=np.int64)
+    t = np.array([e[1] for e in ev], dtype=np.int64) * 1_000_000
+    nc = np.array([e[2] for e in ev], dtype=np.int64)
+    kc = ic % 4  # the item's kind
+    window_us = np.array([0, 2, 3, 5], dtype=np.int64) * 1_000_000
+    run, a, b = pair_codes(ic, kc, nc, t, window_us, max_neighbours)
+    got = sorted(zip(run.tolist(), a.tolist(), b.tolist(), strict=True))
+    want = set()
+    for i in range(len(ev)):
+        for j in range(i + 1, min(len(ev), i + max_neighbours + 1)):
+            same_item = ic[j] == ic[i]
+            if same_item and t[j] - t[i] <= window_us[kc[i]] and nc[j] != nc[i]:
+                want.add((int(ic[i]), int(min(nc[i], nc[j])), int(max(nc[i], nc[j]))))
+    assert got == sorted(want)
