@@ -23,6 +23,7 @@ __all__ = [
     "keep_edges",
     "minhash_rows",
     "run_rows",
+    "shingle_codes",
     "window_pair_keys",
 ]
 
@@ -248,3 +249,125 @@ def window_pair_keys(  # pragma: no cover - compiled
                 out[k] = run | (a << (node_bits + 2)) | (b << 2) | np.int64(kc[i])
                 k += 1
     return out
+
+
+_M32 = 0xFFFFFFFF
+
+
+@njit(cache=True, inline="always")
+def _fmix32(h: int) -> int:  # pragma: no cover - compiled
+    # int64 arithmetic: a product may wrap, its low 32 bits (all that is kept) are exact
+    h = h & _M32
+    h ^= h >> 16
+    h = (h * 0x85EBCA6B) & _M32
+    h ^= h >> 13
+    h = (h * 0xC2B2AE35) & _M32
+    h ^= h >> 16
+    return h
+
+
+@njit(cache=True, nogil=True)
+def shingle_codes(  # pragma: no cover - compiled
+    codes: np.ndarray,
+    pos_mult: np.ndarray,
+    num_hash: int,
+    min_words: int,
+    unigrams: bool,
+    bigrams: bool,
+    char_n: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The shingles of normalized texts given as code points, each text followed by 0.
+
+    See :mod:`bot_analysis.text`: a token is a run of code points between spaces; its hash
+    is ``fmix32(sum((c + 1) * pos_mult[pos % 64]) + length)``, all-digit tokens hash to
+    ``num_hash``; texts of ``min_words`` tokens or more give word 1- and 2-grams, shorter
+    texts character ``char_n``-grams (spaces included), a text with neither its whole hash.
+    Returns (offsets, hashes, distinct informative tokens per text, their hashes, their
+    text), the tokens sorted by (text, hash).
+    """
+    n_codes = len(codes)
+    n_texts = 0
+    for i in range(n_codes):
+        if codes[i] == 0:
+            n_texts += 1
+    offsets = np.zeros(n_texts + 1, np.int64)
+    hashes = np.empty(2 * n_codes + n_texts, np.uint32)  # tokens and n-grams <= code points
+    n_tokens = np.zeros(n_texts, np.int64)
+    tok_hash = np.empty(n_codes, np.uint32)
+    tok_text = np.empty(n_codes, np.int64)
+    th = np.empty(n_codes, np.int64)  # this text's token hashes
+    inform = np.empty(n_codes, np.int64)  # this text's informative token hashes
+    out = 0
+    n_tok_out = 0
+    start = 0
+    text = 0
+    for end in range(n_codes):
+        if codes[end] != 0:
+            continue
+        nt = 0
+        ni = 0
+        p = start
+        while p < end:
+            if codes[p] == 32:
+                p += 1
+                continue
+            q = p
+            acc = 0
+            digits = True
+            while q < end and codes[q] != 32:
+                c = np.int64(codes[q])
+                acc += ((c + 1) * np.int64(pos_mult[(q - p) % 64])) & _M32
+                if c < 48 or c > 57:
+                    digits = False
+                q += 1
+            h = np.int64(num_hash) if digits else _fmix32(acc + (q - p))
+            th[nt] = h
+            nt += 1
+            first = codes[p]
+            if not digits and not (first >= 0xE001 and first <= 0xE002):
+                inform[ni] = h
+                ni += 1
+            p = q
+        first_out = out
+        if nt >= min_words:
+            if unigrams:
+                for k in range(nt):
+                    hashes[out] = th[k]
+                    out += 1
+            if bigrams:
+                for k in range(nt - 1):
+                    hashes[out] = _fmix32(th[k] * 0x2C1B3C6D + th[k + 1] + 0x297A2D39)
+                    out += 1
+        else:
+            for p in range(start, end - char_n + 1):
+                acc = 0
+                for k in range(char_n):
+                    c = np.int64(codes[p + k]) + k + 1
+                    acc = (acc * 0x01000193 + c * np.int64(pos_mult[k])) & _M32
+                hashes[out] = _fmix32(acc)
+                out += 1
+        if out == first_out:  # no shingle: the whole text is one
+            acc = 0x811C9DC5
+            for k in range(end - start):
+                c = np.int64(codes[start + k]) + 1
+                acc = (acc * 0x01000193 + c * np.int64(pos_mult[k % 64])) & _M32
+            hashes[out] = _fmix32(acc)
+            out += 1
+        offsets[text + 1] = out
+        # distinct informative tokens, by hash
+        srt = np.sort(inform[:ni])
+        for k in range(ni):
+            if k == 0 or srt[k] != srt[k - 1]:
+                tok_hash[n_tok_out] = srt[k]
+                tok_text[n_tok_out] = text
+                n_tok_out += 1
+                n_tokens[text] += 1
+        text += 1
+        start = end + 1
+    return (
+        offsets,
+        hashes[:out].copy(),
+        n_tokens,
+        tok_hash[:n_tok_out].copy(),
+        tok_text[:n_tok_out].copy(),
+    )

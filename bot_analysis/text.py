@@ -33,6 +33,8 @@ from importlib import resources
 import numpy as np
 import polars as pl
 
+from ._kernels import shingle_codes
+
 __all__ = [
     "Shingles",
     "extract_hashtags",
@@ -328,32 +330,6 @@ class Shingles:
     token_text: np.ndarray
 
 
-def _token_hashes(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per token: hash, text index, is-placeholder; and per code point its token index."""
-    boundary = (codes == 32) | (codes == _SEP)
-    text_id = np.cumsum(codes == _SEP) - (codes == _SEP)
-    tok_id = np.cumsum(boundary) - boundary  # tokens numbered by their preceding boundaries
-    inside = ~boundary
-    tok = tok_id[inside]
-    c = codes[inside]
-    # position of each code point within its token
-    starts = np.flatnonzero(np.diff(np.concatenate(([-1], tok))) != 0)
-    first = np.repeat(starts, np.diff(np.concatenate((starts, [len(tok)]))))
-    pos = np.arange(len(tok)) - first
-    contrib = (c + np.uint32(1)) * _POS_MULT[pos % 64]
-    if not len(starts):
-        empty = np.zeros(0, np.uint32)
-        return empty, np.zeros(0, np.int64), np.zeros(0, bool), starts
-    lengths = np.diff(np.concatenate((starts, [len(tok)])))
-    h = _fmix32(np.add.reduceat(contrib, starts).astype(np.uint32) + lengths.astype(np.uint32))
-    digits = ((c >= 48) & (c <= 57)).astype(np.int64)
-    all_digit = np.add.reduceat(digits, starts) == lengths
-    placeholder = (c[starts] >= 0xE001) & (c[starts] <= 0xE002)
-    h = np.where(all_digit, _NUM_HASH, h)
-    ttext = text_id[inside][starts]
-    return h.astype(np.uint32), ttext, all_digit | placeholder, starts
-
-
 def shingle(
     norm: list[str], min_words: int = 6, word_ngrams: tuple[int, ...] = (1, 2), char_n: int = 3
 ) -> Shingles:
@@ -388,58 +364,13 @@ def shingle(
 def _shingle_chunk(
     norm: list[str], min_words: int, word_ngrams: tuple[int, ...], char_n: int
 ) -> Shingles:
-    n = len(norm)
-    codes = _encode(norm)
-    th, ttext, tplace, _ = _token_hashes(codes)
-    ntok_all = np.bincount(ttext, minlength=n)
-    word_text = ntok_all >= min_words
-    parts_h: list[np.ndarray] = []
-    parts_t: list[np.ndarray] = []
-    use = word_text[ttext]
-    if 1 in word_ngrams:
-        parts_h.append(th[use])
-        parts_t.append(ttext[use])
-    if 2 in word_ngrams and len(th) > 1:
-        same = (ttext[1:] == ttext[:-1]) & use[1:]
-        h2 = _fmix32(th[:-1][same] * np.uint32(0x2C1B3C6D) + th[1:][same] + np.uint32(0x297A2D39))
-        parts_h.append(h2)
-        parts_t.append(ttext[1:][same])
-    # character n-grams for short texts (spaces included)
-    text_id = np.cumsum(codes == _SEP) - (codes == _SEP)
-    short = ~word_text[text_id] & (codes != _SEP)
-    idx = np.flatnonzero(short)
-    if len(idx) >= char_n:
-        ok = idx[: len(idx) - char_n + 1]
-        ok = ok[text_id[ok + char_n - 1] == text_id[ok]]
-        ok = ok[codes[ok + char_n - 1] != _SEP]
-        acc = np.zeros(len(ok), dtype=np.uint32)
-        for k in range(char_n):
-            acc = acc * np.uint32(0x01000193) + (codes[ok + k] + np.uint32(k + 1)) * _POS_MULT[k]
-        parts_h.append(_fmix32(acc))
-        parts_t.append(text_id[ok])
-    # texts too short for any shingle (one or two characters): the whole text is the shingle
-    hashes = np.concatenate(parts_h) if parts_h else np.zeros(0, np.uint32)
-    owner = np.concatenate(parts_t) if parts_t else np.zeros(0, np.int64)
-    have = np.bincount(owner, minlength=n)
-    lonely = np.flatnonzero(have == 0)
-    if len(lonely):
-        extra = np.array([_whole_hash(norm[i]) for i in lonely.tolist()], dtype=np.uint32)
-        hashes = np.concatenate([hashes, extra])
-        owner = np.concatenate([owner, lonely])
-    order = np.argsort(owner, kind="stable")
-    hashes = hashes[order]
-    counts = np.bincount(owner, minlength=n)
-    offsets = np.concatenate(([0], np.cumsum(counts)))
-    informative = ~tplace
-    key = unique((ttext[informative].astype(np.int64) << 32) | th[informative].astype(np.int64))
-    tok_text = key >> 32
-    tok_hash = (key & 0xFFFFFFFF).astype(np.uint32)
-    n_tokens = np.bincount(tok_text, minlength=n)
+    offsets, hashes, n_tokens, tok_hash, tok_text = shingle_codes(
+        _encode(norm),
+        _POS_MULT,
+        int(_NUM_HASH),
+        min_words,
+        1 in word_ngrams,
+        2 in word_ngrams,
+        char_n,
+    )
     return Shingles(offsets, hashes, n_tokens, tok_hash, tok_text)
-
-
-def _whole_hash(text: str) -> int:
-    acc = 0x811C9DC5
-    for k, ch in enumerate(text):
-        acc = (acc * 0x01000193 + (ord(ch) + 1) * int(_POS_MULT[k % 64])) % 2**32
-    return int(_fmix32(np.array([acc], dtype=np.uint32))[0])

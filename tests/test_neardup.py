@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from datetime import UTC, datetime, timedelta
 
@@ -84,6 +85,74 @@ def test_minhash_is_bit_identical_to_datasketch():
         m = MinHash(num_perm=128, seed=7, hashfunc=lambda x: x)
         m.update_batch([int(h) for h in sh.hashes[sh.offsets[i] : sh.offsets[i + 1]]])
         assert np.array_equal(m.hashvalues, sig[i]), i
+
+
+def _fmix(h: int) -> int:
+    h &= 0xFFFFFFFF
+    h ^= h >> 16
+    h = (h * 0x85EBCA6B) & 0xFFFFFFFF
+    h ^= h >> 13
+    h = (h * 0xC2B2AE35) & 0xFFFFFFFF
+    return h ^ (h >> 16)
+
+
+def _shingles_reference(text: str, min_words: int, ngrams: tuple[int, ...], char_n: int):
+    """The shingle rules of bot_analysis.text, one text at a time in plain Python."""
+    from bot_analysis.text import _NUM_HASH, _POS_MULT
+
+    mult = [int(m) for m in _POS_MULT]
+    tokens = [t for t in text.split(" ") if t]
+    hashes = []
+    for tok in tokens:
+        if all("0" <= ch <= "9" for ch in tok):
+            hashes.append(int(_NUM_HASH))
+        else:
+            acc = sum((ord(ch) + 1) * mult[k % 64] for k, ch in enumerate(tok))
+            hashes.append(_fmix(acc + len(tok)))
+    out = []
+    if len(tokens) >= min_words:
+        if 1 in ngrams:
+            out += hashes
+        if 2 in ngrams:
+            out += [_fmix(a * 0x2C1B3C6D + b + 0x297A2D39) for a, b in itertools.pairwise(hashes)]
+    else:
+        for p in range(len(text) - char_n + 1):
+            acc = 0
+            for k in range(char_n):
+                acc = (acc * 0x01000193 + (ord(text[p + k]) + k + 1) * mult[k]) & 0xFFFFFFFF
+            out.append(_fmix(acc))
+    if not out:
+        acc = 0x811C9DC5
+        for k, ch in enumerate(text):
+            acc = (acc * 0x01000193 + (ord(ch) + 1) * mult[k % 64]) & 0xFFFFFFFF
+        out.append(_fmix(acc))
+    informative = {
+        h
+        for tok, h in zip(tokens, hashes, strict=True)
+        if not tok.isdigit() and tok[0] not in "\ue001\ue002"
+    }
+    return sorted(out), sorted(informative)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    texts=st.lists(
+        st.lists(st.sampled_from(["ab", "в", "да", "12", "7", "\ue001", "\ue002", "x" * 70])).map(
+            " ".join
+        ),
+        max_size=30,
+    ),
+    min_words=st.integers(1, 7),
+    ngrams=st.sampled_from([(1,), (2,), (1, 2)]),
+    char_n=st.integers(2, 8),
+)
+def test_shingles_follow_the_documented_rules(texts, min_words, ngrams, char_n):
+    sh = shingle(texts, min_words, ngrams, char_n)
+    for i, text in enumerate(texts):
+        want, informative = _shingles_reference(text, min_words, ngrams, char_n)
+        assert sorted(sh.hashes[sh.offsets[i] : sh.offsets[i + 1]].tolist()) == want
+        assert sh.n_tokens[i] == len(informative)
+        assert sorted(sh.token_hashes[sh.token_text == i].tolist()) == informative
 
 
 def test_minhash_on_two_threads_equals_one_and_datasketch():
