@@ -20,6 +20,7 @@ __all__ = [
     "bucket_pair_keys",
     "components_and_centres",
     "count_equal",
+    "count_sorted",
     "keep_edges",
     "minhash_rows",
     "run_rows",
@@ -371,3 +372,42 @@ def shingle_codes(  # pragma: no cover - compiled
         tok_hash[:n_tok_out].copy(),
         tok_text[:n_tok_out].copy(),
     )
+
+
+@njit(cache=True, nogil=True)
+def count_sorted(  # pragma: no cover - compiled
+    keys: np.ndarray, min_count: int
+) -> tuple[np.ndarray, np.ndarray, int, np.ndarray]:
+    """Counts of the values of a sorted int64 array.
+
+    Returns (the values seen at least ``min_count`` times, their counts, the number of
+    distinct values, the number of entries by their two lowest bits).
+    """
+    n = len(keys)
+    low = np.zeros(4, np.int64)
+    n_distinct = 0
+    n_kept = 0
+    i = 0
+    while i < n:
+        j = i + 1
+        while j < n and keys[j] == keys[i]:
+            j += 1
+        n_distinct += 1
+        if j - i >= min_count:
+            n_kept += 1
+        low[keys[i] & 3] += j - i
+        i = j
+    kept = np.empty(n_kept, np.int64)
+    counts = np.empty(n_kept, np.uint32)
+    k = 0
+    i = 0
+    while i < n:
+        j = i + 1
+        while j < n and keys[j] == keys[i]:
+            j += 1
+        if j - i >= min_count:
+            kept[k] = keys[i]
+            counts[k] = j - i
+            k += 1
+        i = j
+    return kept, counts, n_distinct, low

@@ -47,7 +47,7 @@ import numpy as np
 import polars as pl
 from scipy.special import gammainc
 
-from ._kernels import window_pair_keys
+from ._kernels import count_sorted, window_pair_keys
 from .config import CoordinationConfig
 
 if TYPE_CHECKING:
@@ -294,22 +294,18 @@ def _significance(ev: _Coded, keys: np.ndarray, min_items: int) -> tuple[pl.Data
 
     ``keys`` are the packed pairs of :func:`pair_keys`, one per (item, a, b)."""
     nb = _node_bits(ev)
-    # one int64 column: polars counts it with a fraction of a 3-column group-by's memory
-    counted = (
-        pl.DataFrame({"key": keys}).group_by("key").agg(pl.len().cast(pl.UInt32).alias("n_items"))
-    )
-    n_all = counted.height
-    counted = counted.filter(pl.col("n_items") >= min_items)
-    k = counted["key"].to_numpy()
+    # one int64 column, sorted on every core by polars, then counted in one pass: a fraction
+    # of a hash group-by's time and memory
+    k, n_items, n_all, within = count_sorted(pl.Series(keys).sort().to_numpy(), min_items)
     counts = pl.DataFrame(
         {
             "a": k >> (nb + 2),
             "b": (k >> 2) & ((1 << nb) - 1),
             "kc": (k & 3).astype(np.uint8),
-            "n_items": counted["n_items"],
+            "n_items": n_items,
         }
     )
-    del counted, k
+    del k, n_items
     evf = pl.DataFrame({"ic": ev.ic, "kc": ev.kc, "nc": ev.nc})
     item_acc = evf.group_by("ic").agg(
         pl.col("kc").first(), pl.col("nc").n_unique().alias("s"), pl.len().alias("e")
@@ -320,10 +316,7 @@ def _significance(ev: _Coded, keys: np.ndarray, min_items: int) -> tuple[pl.Data
         (pl.col("e").cast(pl.Float64) * (pl.col("e") - 1) / 2).sum().alias("all_pairs"),
     )
     within = pl.DataFrame(
-        {
-            "kc": np.arange(len(KINDS), dtype=np.uint8),
-            "within": np.bincount(keys & 3, minlength=len(KINDS))[: len(KINDS)],
-        }
+        {"kc": np.arange(len(KINDS), dtype=np.uint8), "within": within[: len(KINDS)]}
     )
     kind_stats = kind_stats.join(within, on="kc", how="left").with_columns(
         (pl.col("within").fill_null(0) / pl.col("all_pairs").clip(lower_bound=1))
