@@ -1,10 +1,13 @@
-"""Compiled inner loops (numba) for the few steps that numpy cannot do without a pass per column.
+"""Compiled inner loops (numba) for the steps that numpy can only do in many passes.
 
-Each kernel works on a row range ``[lo, hi)`` of preallocated output and releases the GIL, so
-:func:`run_rows` can split a call over threads. Kernels are compiled on first use and cached
-on disk (numba's ``cache=True``), so later runs and worker processes load them in
-milliseconds. Results equal the numpy formulations they replace, bit for bit (the tests
-compare them with ``datasketch.MinHash`` and with plain numpy).
+Each is a loop that numpy would run as one pass per permutation, per neighbour distance or
+per round, over arrays that do not fit the cache: MinHash, shingling, LSH bucket pairs,
+co-action window pairs, counting sorted keys, and the rounds of the cohesion split.
+Kernels that fill a row range ``[lo, hi)`` of preallocated output release the GIL, so
+:func:`run_rows` splits them over threads. Kernels are compiled on first use and cached on
+disk (numba's ``cache=True``): later runs and worker processes load them in milliseconds.
+Each gives exactly what the numpy or plain-Python rule it replaced gives; the tests check
+them against datasketch, scipy and plain Python.
 """
 
 from __future__ import annotations

@@ -107,24 +107,39 @@ _OUTPUT_ONLY = (
 )
 
 
+# Derived columns that no stage after the near-duplicates reads: only comments.parquet.
+_DERIVED_OUTPUT_ONLY = ("text_norm", "n_tokens", "info_bits")
+
+
 @dataclass
 class _Spill:
-    """Output-only columns waiting on disk (see ``Config.memory_budget_mb``)."""
+    """Output-only columns waiting on disk (see ``Config.memory_budget_mb``), one Parquet
+    file per spill."""
 
     folder: tempfile.TemporaryDirectory  # type: ignore[type-arg]
-    path: Path
-    columns: list[str]  # the comment table's columns, in order, before the spill
+    columns: list[str]  # the comment table's columns, in order, before any spill
+    parts: dict[Path, list[str]] = field(default_factory=dict)  # file -> its columns
+
+    def add(self, frame: pl.DataFrame, cols: list[str]) -> pl.DataFrame:
+        """Write ``cols`` of ``frame`` to a new file and return ``frame`` without them; the
+        columns ``frame`` adds to the table keep their place in :attr:`columns`."""
+        self.columns += [c for c in frame.columns if c not in self.columns]
+        path = Path(self.folder.name) / f"columns{len(self.parts)}.parquet"
+        frame.select(cols).write_parquet(path, compression="lz4")
+        self.parts[path] = cols
+        return frame.drop(cols)
 
     def restore(self, comments: pl.DataFrame, order: list[str]) -> pl.LazyFrame:
         """``comments`` (the table without the spilled columns, same rows) with them back,
         as a lazy frame that streams the spilled columns from disk."""
-        both = pl.concat([comments.lazy(), pl.scan_parquet(self.path)], how="horizontal")
-        return both.select(order)
+        scans = [pl.scan_parquet(p) for p in self.parts]
+        return pl.concat([comments.lazy(), *scans], how="horizontal").select(order)
 
     def column(self, name: str, rows: pl.Series) -> pl.Series:
         """Column ``name`` at row positions ``rows`` (ascending), read from disk."""
+        path = next(p for p, cols in self.parts.items() if name in cols)
         return (
-            pl.scan_parquet(self.path, row_index_name="__row")
+            pl.scan_parquet(path, row_index_name="__row")
             .select("__row", name)
             .filter(pl.col("__row").is_in(rows.implode()))
             .collect()[name]
@@ -146,17 +161,24 @@ def _spill(result: Result, cfg: Config) -> None:
         return
     cols = [x for x in _OUTPUT_ONLY if x in c.columns]
     folder = tempfile.TemporaryDirectory(prefix="bot_analysis_", dir=cfg.work_dir)
-    path = Path(folder.name) / "output_columns.parquet"
-    c.select(cols).write_parquet(path, compression="lz4")
-    result.spill = _Spill(folder, path, c.columns)
-    result.ingest.comments = c.drop(cols)
+    result.spill = _Spill(folder, list(c.columns))
+    result.ingest.comments = result.spill.add(c, cols)
     log.info(
         "memory: the comment table takes %.0f MB of a %.0f MB budget; %s wait in %s",
         size_mb,
         _memory_budget_mb(cfg),
         ", ".join(cols),
-        path,
+        folder.name,
     )
+
+
+def _spill_derived(result: Result) -> None:
+    """With a spill under way, the near-duplicate columns that only comments.parquet needs
+    (the normalized text, its tokens and information) join the spilled columns."""
+    if result.spill is None or result.neardup is None:
+        return
+    cols = [x for x in _DERIVED_OUTPUT_ONLY if x in result.neardup.comments.columns]
+    result.neardup.comments = result.spill.add(result.neardup.comments, cols)
 
 
 def _now() -> str:
@@ -243,6 +265,7 @@ def analyze(
     result.neardup = find_clusters(
         result.ingest.comments, cfg.neardup, cfg.seed, engine, cfg.work_dir
     )
+    _spill_derived(result)
     bursts = _start_bursts(result.neardup.comments, cfg, engine)
     result.timings["neardup"] = round(time.perf_counter() - t0, 3)
     result.peak_mb["neardup"] = _peak_mb()
