@@ -689,32 +689,29 @@ def write_gexf(
             pl.lit('"/></attvalues></node>'),
         )
     ).to_series()
-    edge_lines = (
-        result.graph.with_row_index("i")
-        .select(
-            pl.concat_str(
-                pl.lit('<edge id="'),
-                pl.col("i").cast(pl.String),
-                pl.lit('" source='),
-                _xml_attr(pl.col("a")),
-                pl.lit(" target="),
-                _xml_attr(pl.col("b")),
-                pl.lit(' weight="'),
-                pl.col("weight").cast(pl.Float64).cast(pl.String),
-                pl.lit('"><attvalues><attvalue for="0" value='),
-                _xml_attr(pl.col("types")),
-                pl.lit('/><attvalue for="1" value="'),
-                pl.col("n_items").cast(pl.Int64).cast(pl.String),
-                pl.lit('"/></attvalues></edge>'),
-            )
-        )
-        .to_series()
+    edge_line = pl.concat_str(
+        pl.lit('<edge id="'),
+        pl.col("i").cast(pl.String),
+        pl.lit('" source='),
+        _xml_attr(pl.col("a")),
+        pl.lit(" target="),
+        _xml_attr(pl.col("b")),
+        pl.lit(' weight="'),
+        pl.col("weight").cast(pl.Float64).cast(pl.String),
+        pl.lit('"><attvalues><attvalue for="0" value='),
+        _xml_attr(pl.col("types")),
+        pl.lit('/><attvalue for="1" value="'),
+        pl.col("n_items").cast(pl.Int64).cast(pl.String),
+        pl.lit('"/></attvalues></edge>'),
     )
+    edges = result.graph.with_row_index("i")
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(_GEXF_HEAD)
         for line in node_lines:
             fh.write(line + "\n")
         fh.write("</nodes>\n<edges>\n")
-        for line in edge_lines:
-            fh.write(line + "\n")
+        # a slice of edges at a time: millions of edge lines are never held at once
+        for start in range(0, edges.height, 250_000):
+            lines = edges.slice(start, 250_000).select(edge_line).to_series()
+            fh.write("\n".join(lines.to_list()) + "\n")
         fh.write("</edges>\n</graph>\n</gexf>\n")
