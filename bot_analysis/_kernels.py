@@ -172,6 +172,15 @@ def keep_edges(  # pragma: no cover - compiled
     return out_l, out_r, old[:j]
 
 
+@njit(cache=True, inline="always")
+def _run_end(keys: np.ndarray, i: int) -> int:  # pragma: no cover - compiled
+    """The end of the run of values equal to ``keys[i]`` that starts at ``i``."""
+    j = i + 1
+    while j < len(keys) and keys[j] == keys[i]:
+        j += 1
+    return j
+
+
 @njit(cache=True, nogil=True)
 def bucket_pair_keys(  # pragma: no cover - compiled
     keys: np.ndarray, nodes: np.ndarray, window: int
@@ -187,9 +196,7 @@ def bucket_pair_keys(  # pragma: no cover - compiled
     total = 0
     i = 0
     while i < n:
-        j = i + 1
-        while j < n and keys[j] == keys[i]:
-            j += 1
+        j = _run_end(keys, i)
         for t in range(1, j - i):
             total += min(t, window) + (1 if t > window else 0)
         i = j
@@ -197,9 +204,7 @@ def bucket_pair_keys(  # pragma: no cover - compiled
     k = 0
     i = 0
     while i < n:
-        j = i + 1
-        while j < n and keys[j] == keys[i]:
-            j += 1
+        j = _run_end(keys, i)
         for t in range(i + 1, j):
             v = nodes[t]
             lo = max(i, t - window)
@@ -392,9 +397,7 @@ def count_sorted(  # pragma: no cover - compiled
     n_kept = 0
     i = 0
     while i < n:
-        j = i + 1
-        while j < n and keys[j] == keys[i]:
-            j += 1
+        j = _run_end(keys, i)
         n_distinct += 1
         if j - i >= min_count:
             n_kept += 1
@@ -405,9 +408,7 @@ def count_sorted(  # pragma: no cover - compiled
     k = 0
     i = 0
     while i < n:
-        j = i + 1
-        while j < n and keys[j] == keys[i]:
-            j += 1
+        j = _run_end(keys, i)
         if j - i >= min_count:
             kept[k] = keys[i]
             counts[k] = j - i
