@@ -32,17 +32,33 @@ __all__ = [
 ]
 
 
+_M32 = 0xFFFFFFFF
+
+
+@njit(cache=True, inline="always")
+def _fmix32(h: int) -> int:  # pragma: no cover - compiled
+    # int64 arithmetic: a product may wrap, its low 32 bits (all that is kept) are exact
+    h = h & _M32
+    h ^= h >> 16
+    h = (h * 0x85EBCA6B) & _M32
+    h ^= h >> 13
+    h = (h * 0xC2B2AE35) & _M32
+    h ^= h >> 16
+    return h
+
+
 @njit(cache=True, nogil=True)
 def minhash_rows(  # pragma: no cover - compiled
     offsets: np.ndarray,
-    mixed: np.ndarray,
+    hashes: np.ndarray,
     a: np.ndarray,
     b: np.ndarray,
     out: np.ndarray,
     lo: int,
     hi: int,
 ) -> None:
-    """``out[i, p] = min over set i's hashes h of (a[p] * h + b[p]) mod 2**32``, rows lo..hi.
+    """``out[i, p] = min over set i's hashes h of (a[p] * fmix32(h) + b[p]) mod 2**32``, rows
+    lo..hi (datasketch's ``affine32`` scheme).
 
     One pass over each set's hashes with every permutation in the inner loop (vectorized by
     the compiler), instead of one pass over all hashes per permutation.
@@ -53,7 +69,7 @@ def minhash_rows(  # pragma: no cover - compiled
         for p in range(n_perm):
             acc[p] = np.uint32(0xFFFFFFFF)
         for j in range(offsets[i], offsets[i + 1]):
-            x = mixed[j]
+            x = np.uint32(_fmix32(np.int64(hashes[j])))
             for p in range(n_perm):
                 v = np.uint32(a[p] * x + b[p])
                 if v < acc[p]:
@@ -258,21 +274,6 @@ def window_pair_keys(  # pragma: no cover - compiled
                 out[k] = run | (a << (node_bits + 2)) | (b << 2) | np.int64(kc[i])
                 k += 1
     return out
-
-
-_M32 = 0xFFFFFFFF
-
-
-@njit(cache=True, inline="always")
-def _fmix32(h: int) -> int:  # pragma: no cover - compiled
-    # int64 arithmetic: a product may wrap, its low 32 bits (all that is kept) are exact
-    h = h & _M32
-    h ^= h >> 16
-    h = (h * 0x85EBCA6B) & _M32
-    h ^= h >> 13
-    h = (h * 0xC2B2AE35) & _M32
-    h ^= h >> 16
-    return h
 
 
 @njit(cache=True, nogil=True)

@@ -41,17 +41,14 @@ def write_csv(df: pl.DataFrame, path: str | Path, batch_rows: int = 250_000) -> 
     Cells are converted ``batch_rows`` rows at a time, so that a table of millions of rows
     is never copied whole; the file is the same as from one pass.
     """
+    convert = [
+        pl.col(c).dt.strftime("%Y-%m-%dT%H:%M:%S%.fZ")
+        if isinstance(t, pl.Datetime)
+        else pl.col(c).cast(pl.List(pl.String)).list.join(";")
+        for c, t in df.schema.items()
+        if isinstance(t, pl.Datetime | pl.List)
+    ]
     with open(path, "wb") as fh:
         for start in range(0, max(df.height, 1), batch_rows):
-            part = df.slice(start, batch_rows)
-            out = part.with_columns(
-                pl.col(c).dt.strftime("%Y-%m-%dT%H:%M:%S%.fZ")
-                for c, t in part.schema.items()
-                if isinstance(t, pl.Datetime)
-            )
-            out = out.with_columns(
-                pl.col(c).cast(pl.List(pl.String)).list.join(";")
-                for c, t in out.schema.items()
-                if isinstance(t, pl.List)
-            )
+            out = df.slice(start, batch_rows).with_columns(convert)
             neutralize_csv(out).write_csv(fh, include_header=start == 0)

@@ -39,7 +39,7 @@ from ._kernels import (
     run_rows,
 )
 from .config import NearDupConfig
-from .text import _fmix32, extract_hashtags, extract_urls, normalize_texts, shingle, unique
+from .text import extract_hashtags, extract_urls, normalize_texts, shingle, unique
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -107,10 +107,9 @@ def minhash_signatures(
     Every set must be non-empty.
     """
     a, b = _permutations(num_perm, seed)
-    mixed = _fmix32(hashes.astype(np.uint32))
     n = len(offsets) - 1
     out = np.empty((n, num_perm), dtype=np.uint32)
-    run_rows(minhash_rows, n, offsets, mixed, a, b, out, threads=threads)
+    run_rows(minhash_rows, n, offsets, hashes, a, b, out, threads=threads)
     return out
 
 
@@ -168,8 +167,7 @@ def bucket_pairs(
     by_key = pl.DataFrame({"k": keys, "n": nodes}).sort("k", "n")
     del keys, nodes
     window = by_key.height if max_bucket_pairs is None else max_bucket_pairs
-    packed = bucket_pair_keys(by_key["k"].to_numpy(), by_key["n"].to_numpy(), window)
-    return packed
+    return bucket_pair_keys(by_key["k"].to_numpy(), by_key["n"].to_numpy(), window)
 
 
 def _mapped(

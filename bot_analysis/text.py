@@ -305,14 +305,6 @@ def unique(x: np.ndarray, *, return_inverse: bool = False, return_counts: bool =
     return tuple(out)
 
 
-def _fmix32(h: np.ndarray) -> np.ndarray:
-    h = h ^ (h >> np.uint32(16))
-    h = h * np.uint32(0x85EBCA6B)
-    h = h ^ (h >> np.uint32(13))
-    h = h * np.uint32(0xC2B2AE35)
-    return h ^ (h >> np.uint32(16))
-
-
 @dataclass
 class Shingles:
     """Shingle hashes of a batch of normalized texts, in CSR form.
