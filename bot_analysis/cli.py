@@ -18,7 +18,7 @@ import click
 
 from . import __version__
 from .config import Config, load_config
-from .errors import BotAnalysisError, ConfigError
+from .errors import BotAnalysisError, ConfigError, IngestFailed
 
 log = logging.getLogger("bot_analysis")
 
@@ -250,22 +250,40 @@ def _run(
         out.mkdir(parents=True, exist_ok=True)
         _setup_logging(verbose, out)
         with make_engine(engine, scheduler, workers, _input_bytes(inputs)) as eng:
-            with _Progress(quiet) as progress:
-                if kind == "analyze":
-                    result = analyze(
-                        list(inputs),
-                        cfg,
-                        fmt=fmt,
-                        progress=progress,
-                        review_store=review_store,
-                        engine=eng,
-                    )
-                else:
-                    result = ingest(list(inputs), cfg, fmt=fmt, progress=progress, engine=eng)
+            try:
+                with _Progress(quiet) as progress:
+                    if kind == "analyze":
+                        result = analyze(
+                            list(inputs),
+                            cfg,
+                            fmt=fmt,
+                            progress=progress,
+                            review_store=review_store,
+                            engine=eng,
+                        )
+                    else:
+                        result = ingest(list(inputs), cfg, fmt=fmt, progress=progress, engine=eng)
+            except IngestFailed as e:
+                # what was read is still written (rejects.csv, run.json) before the error
+                write_outputs(e.result, out, engine=eng)  # type: ignore[arg-type]
+                _echo_counts(e.result)
+                raise
             try:
                 write_outputs(result, out, engine=eng)
             finally:
                 result.close()
+    _echo_counts(result)
+    if result.campaigns is not None:
+        camp = result.campaigns.campaigns
+        n_flag = int(camp["flagged"].sum()) if camp.height else 0
+        click.echo(f"{n_flag} campaign(s) flagged of {camp.height} candidate(s)")
+    click.echo(
+        f"results in {out}/" + (" (open index.html)" if (out / "index.html").exists() else "")
+    )
+
+
+def _echo_counts(result: Any) -> None:
+    """The row counts of the ingest, on stdout."""
     c = result.ingest.counts()
     click.echo(
         f"{c['rows_read']:,} rows read: {c['accepted']:,} accepted, {c['rejected']:,} rejected, "
@@ -279,13 +297,6 @@ def _run(
     if c["rejects_by_reason"]:
         reasons = ", ".join(f"{k} {v:,}" for k, v in c["rejects_by_reason"].items())
         click.echo(f"rejected by reason: {reasons}")
-    if result.campaigns is not None:
-        camp = result.campaigns.campaigns
-        n_flag = int(camp["flagged"].sum()) if camp.height else 0
-        click.echo(f"{n_flag} campaign(s) flagged of {camp.height} candidate(s)")
-    click.echo(
-        f"results in {out}/" + (" (open index.html)" if (out / "index.html").exists() else "")
-    )
 
 
 @cli.command()

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-__all__ = ["BotAnalysisError", "ConfigError", "InputError", "InvariantError", "ReportError"]
+__all__ = [
+    "BotAnalysisError",
+    "ConfigError",
+    "IngestFailed",
+    "InputError",
+    "InvariantError",
+    "ReportError",
+]
 
 
 class BotAnalysisError(Exception):
@@ -11,6 +18,16 @@ class BotAnalysisError(Exception):
 
 class InputError(BotAnalysisError):
     """An input file is missing, unreadable or of an unknown format."""
+
+
+class IngestFailed(InputError):
+    """Ingest finished but its result cannot be analyzed (a file read with the wrong reader,
+    nothing accepted). ``result`` is the partial result, so that rejects.csv and run.json can
+    still be written."""
+
+    def __init__(self, message: str, result: object) -> None:
+        super().__init__(message)
+        self.result = result
 
 
 class ConfigError(BotAnalysisError):

@@ -25,7 +25,7 @@ import polars as pl
 
 from . import __version__
 from .config import Config
-from .errors import ReportError
+from .errors import IngestFailed, ReportError
 from .exports import write_csv
 from .ingest import IngestResult, read_inputs
 
@@ -193,7 +193,14 @@ def ingest(
     progress: Callable[..., None] | None = None,
     engine: Engine | None = None,
 ) -> Result:
-    """Run the ingest stage only (``bot-analysis ingest``); see :func:`analyze`."""
+    """Run the ingest stage only (``bot-analysis ingest``); see :func:`analyze`.
+
+    Raises
+    ------
+    IngestFailed
+        When a file's records were all rejected (the wrong reader, a missing ``--naive-tz``
+        or ``--map``) or nothing was accepted; its ``result`` holds the rejects.
+    """
     from .engine import LocalEngine
 
     cfg = config or Config()
@@ -203,7 +210,7 @@ def ingest(
     kwargs = {"progress": progress} if progress else {}
     ing = read_inputs(list(inputs), cfg.ingest, fmt=fmt, engine=engine, **kwargs)
     timings = {"ingest": round(time.perf_counter() - t0, 3)}
-    return Result(
+    result = Result(
         cfg,
         [str(p) for p in inputs],
         ing,
@@ -212,6 +219,10 @@ def ingest(
         {"ingest": _peak_mb()},
         engine=engine.info(),
     )
+    failures = ing.failures()
+    if failures:
+        raise IngestFailed("; ".join(failures), result)
+    return result
 
 
 def _peak_mb() -> float:

@@ -144,7 +144,9 @@ def _fold_codes(codes: np.ndarray) -> np.ndarray:
     mapped = mapped[mapped != _DELETE]
     if len(mapped) > 2:  # a run of one character longer than two is cut to two
         run3 = np.zeros(len(mapped), dtype=bool)
-        run3[2:] = (mapped[2:] == mapped[1:-1]) & (mapped[1:-1] == mapped[:-2])
+        run3[2:] = (
+            (mapped[2:] == mapped[1:-1]) & (mapped[1:-1] == mapped[:-2]) & (mapped[2:] != _SEP)
+        )
         mapped = mapped[~run3]
     # collapse spaces: drop a space after a space or a text boundary, and before a boundary
     is_sp = mapped == 32

@@ -128,6 +128,36 @@ class IngestResult:
             "rejects_by_reason": dict(reasons),
         }
 
+    def failures(self) -> list[str]:
+        """What makes this ingest unusable, one sentence per file, with the likely fix.
+
+        A file whose every record was rejected was most likely read with the wrong reader or
+        needs an option (``--naive-tz``, ``--map``); a run that accepted nothing cannot go on.
+        Empty: every file gave at least one comment.
+        """
+        out = []
+        for f in self.files:
+            if f["rows_read"] == 0 or f["accepted"] + f["duplicates"] > 0:
+                continue
+            reasons = (
+                self.rejects.filter(pl.col("source").str.starts_with(f["path"]))
+                .group_by("reason")
+                .len()
+                .sort(["len", "reason"], descending=[True, False])
+                .rows()
+            )
+            if any(r == "conflicting_duplicate" for r, _ in reasons):
+                continue  # read before from another file: the reader did its work
+            top = ", ".join(f"{r} {n:,}" for r, n in reasons[:3])
+            main = reasons[0][0] if reasons else ""
+            out.append(
+                f"{f['path']}: all {f['rows_read']:,} records were rejected by the "
+                f"{f['format']} reader ({top}); {_fix_for(main, f['format'])}"
+            )
+        if not out and self.rows_read and self.comments.height == 0:
+            out.append("no comment was accepted; see rejects.csv")
+        return out
+
     def check_invariant(self) -> None:
         """Raise InvariantError unless read = accepted + rejected + duplicates (per file too)."""
         total = self.comments.height + self.rejects.height + self.duplicates
@@ -144,6 +174,23 @@ class IngestResult:
 
 def _noop(*_: Any, **__: Any) -> None:
     return None
+
+
+def _fix_for(reason: str, fmt: str) -> str:
+    """The likely fix when every record of a file was rejected for ``reason``."""
+    if reason == "naive_timestamp":
+        return "its times have no zone: add --naive-tz UTC (or the zone they were written in)"
+    if reason in ("bad_json", "not_a_record", "bad_encoding", "wrong_column_count"):
+        return (
+            f"the file is probably not {fmt}: name its format with --format "
+            "(see `bot-analysis formats`)"
+        )
+    if reason in ("missing_text", "missing_id", "bad_timestamp", "missing_account"):
+        return (
+            "name its columns with --map, e.g. --map text=body --map created_at=date "
+            "(see `bot-analysis formats` and the README)"
+        )
+    return "see rejects.csv for each record's reason"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -401,18 +448,18 @@ def _merge_blocks(
     return stats, acc, rej
 
 
-def _by_lines(name: str, stream: Any) -> bool:
+def _by_lines(name: str, head: bytes) -> bool:
     """Whether ``name`` is read line by line from this file (vk_api and youtube_api files may
     also hold one JSON document)."""
-    return name in _LINE_FORMATS and not (name in _DOC_OR_LINES and not _looks_jsonl(stream))
+    return name in _LINE_FORMATS and not (name in _DOC_OR_LINES and not _looks_jsonl(head))
 
 
 def _plan(inp: InputFile, cfg: IngestConfig, fmt: str | None, engine: Engine) -> Any:
     """Sniff ``inp`` and submit its parsing: by blocks for line formats, else whole."""
     with open_utf8(inp) as opened:
         stream = opened.stream
-        name = fmt or _sniff(inp, stream)
-        if _by_lines(name, stream):
+        name = fmt or _sniff(inp, opened.head)
+        if _by_lines(name, opened.head):
             stats = _file_stats(inp, opened.encoding, name)
             handles: list[Any] = []
             window = 2 * engine.workers + 1  # blocks in flight: bounds the client's memory
@@ -424,8 +471,7 @@ def _plan(inp: InputFile, cfg: IngestConfig, fmt: str | None, engine: Engine) ->
     return _WholeFile(engine.submit(read_file, inp, cfg, fmt))
 
 
-def _sniff(inp: InputFile, stream: Any) -> str:
-    sample = stream.peek(65536)[:65536]
+def _sniff(inp: InputFile, sample: bytes) -> str:
     with open(inp.path, "rb") as fh:
         raw_head = fh.read(4) if inp.member is None else b""
     return sniff_format(inp, sample, raw_head)
@@ -499,12 +545,12 @@ def _read_one(
 ) -> tuple[dict[str, Any], pl.DataFrame, pl.DataFrame]:
     with open_utf8(inp) as opened:
         stream = opened.stream
-        name = fmt or _sniff(inp, stream)
+        name = fmt or _sniff(inp, opened.head)
         stats = _file_stats(inp, opened.encoding, name)
         if name == "empty":
             return stats, empty_comments(), empty_rejects()
         report = partial(progress, "ingest", info=inp.display)
-        if _by_lines(name, stream):
+        if _by_lines(name, opened.head):
             blocks = iter_blocks(stream, cfg.block_bytes)
             results = [parse_block(name, inp, cfg, first, block) for first, block in blocks]
             return _merge_blocks(stats, name, results, lambda n: report(done0 + n, None))
@@ -598,16 +644,30 @@ def parse_block(
         if not isinstance(obj, dict):
             sink.reject(src, "not_a_record", "a JSON value that is not an object", line)
             continue
+        rows, skips = sink.rows_read, sink.n_skipped
         mapper(obj, sink, src)
+        if sink.rows_read == rows:
+            _no_rows(sink, name, obj, src, line, sink.n_skipped - skips)
     sink.flush()
     acc = pl.concat(sink.batches, how="vertical") if sink.batches else empty_comments()
     rej = pl.concat(sink.reject_batches, how="vertical") if sink.reject_batches else empty_rejects()
     return acc, rej, sink.rows_read, sink.skipped
 
 
-def _looks_jsonl(stream: Any) -> bool:
-    head = stream.peek(65536)[:65536].lstrip()
-    first = head.split(b"\n", 1)[0]
+def _no_rows(sink: RowSink, name: str, obj: dict, src: str, line: bytes, skips: int) -> None:
+    """A line that gave no row: a record of another format is rejected (never dropped, nor
+    skipped as this format's non-content record); one of this format that gave nothing is
+    skipped as an empty page."""
+    kind = _keys_format(obj)
+    if kind is not None and kind != name and name != "4cat_ndjson":
+        sink.unskip(skips)
+        sink.reject(src, "not_a_record", f"a {kind} record, not {name}", line)
+    elif skips == 0:
+        sink.skip("empty_page")
+
+
+def _looks_jsonl(head: bytes) -> bool:
+    first = head.lstrip().split(b"\n", 1)[0]
     try:
         orjson.loads(first)
         return True

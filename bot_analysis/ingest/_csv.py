@@ -150,9 +150,6 @@ def _parse_block(
         nl = nl[nl < used]
         seps = seps[seps < used]
     block = buf[:used] if used < len(buf) else buf
-    if b"\x00" in block:  # 4CAT uploads may contain NUL bytes
-        block = block.replace(b"\x00", b"")
-        return _python_block(block, file, delim, columns, line0), used, len(nl)
     if buf.count(b'"', 0, used) % 2:  # unbalanced quotes: only the exact parser can tell
         return _python_block(block, file, delim, columns, line0), used, len(nl)
     n = len(columns)

@@ -11,6 +11,7 @@ import codecs
 import hashlib
 import io
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,10 +21,22 @@ from isal import igzip
 
 from ..errors import InputError
 
-__all__ = ["InputFile", "block_lines", "expand_inputs", "iter_blocks", "open_utf8"]
+__all__ = [
+    "InputFile",
+    "block_lines",
+    "expand_inputs",
+    "iter_blocks",
+    "open_utf8",
+    "read_head",
+]
 
 # Bytes looked at to detect an encoding; long enough for a header and a few rows.
 _SNIFF_BYTES = 256 * 1024
+# Formats are sniffed on whole records: the head read before parsing holds this many complete
+# lines (a VK API response or a twarc2 page is one line of megabytes) ...
+_SNIFF_LINES = 50
+# ... or stops at this many bytes (a file of a few huge lines is then sniffed on what it has).
+_SNIFF_CAP = 64 * 1024 * 1024
 _COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".zst": "zstd", ".zstd": "zstd", ".zip": "zip"}
 # Files in an input folder that are never comment dumps.
 _SKIP_SUFFIXES = {".md", ".txt", ".toml", ".yaml", ".yml", ".py", ".sha256"}
@@ -196,29 +209,92 @@ class _Transcoder(io.RawIOBase):
         super().close()
 
 
+class _Replay(io.RawIOBase):
+    """A binary stream that gives ``head`` again, then the rest of ``raw``."""
+
+    def __init__(self, head: bytes, raw: IO[bytes]) -> None:
+        self._head = memoryview(head)
+        self._raw = raw
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:  # type: ignore[no-untyped-def]
+        if self._head:
+            n = min(len(b), len(self._head))
+            b[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        return self._raw.readinto(b)  # type: ignore[attr-defined,no-any-return]
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+def read_head(
+    stream: IO[bytes],
+    lines: int = _SNIFF_LINES,
+    min_bytes: int = _SNIFF_BYTES,
+    cap: int = _SNIFF_CAP,
+) -> tuple[bytes, IO[bytes]]:
+    """Read the start of ``stream``: at least ``min_bytes`` and ``lines`` complete lines, at
+    most ``cap`` bytes (or all of it). Returns the head and a stream that starts over.
+
+    Sniffing on ``peek()`` sees only what one buffer holds (8 KiB for a plain file), not even
+    the first record of files whose lines are long.
+
+    Examples
+    --------
+    >>> head, again = read_head(io.BytesIO(b"a" * 100 + b"\\nb\\n"), lines=1, min_bytes=1)
+    >>> len(head), again.read()[-3:]
+    (103, b'\\nb\\n')
+    """
+    chunks: list[bytes] = []
+    size = newlines = 0
+    step = 64 * 1024
+    while size < cap:
+        chunk = stream.read(min(step, cap - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+        newlines += chunk.count(b"\n")
+        if newlines > lines and size >= min_bytes:
+            break
+        step = min(step * 2, 8 << 20)
+    head = b"".join(chunks)
+    return head, io.BufferedReader(_Replay(head, stream), 1 << 20)
+
+
 class Utf8Stream:
-    """A context manager giving ``stream`` (UTF-8 bytes) and the detected ``encoding``."""
+    """A context manager giving ``stream`` (UTF-8 bytes), the detected ``encoding`` and
+    ``head``, the first whole records as UTF-8 (see :func:`read_head`) for sniffing."""
 
     def __init__(self, inp: InputFile) -> None:
         self.inp = inp
         self.encoding = "utf-8"
         self.stream: IO[bytes]
+        self.head = b""
 
     def __enter__(self) -> Utf8Stream:
         try:
             raw = _decompressed(self.inp)
-            buffered = io.BufferedReader(raw, 1 << 20) if not hasattr(raw, "peek") else raw
-            sample = buffered.peek(_SNIFF_BYTES)[:_SNIFF_BYTES]  # type: ignore[union-attr]
-        except (OSError, EOFError) as e:
+            head, replay = read_head(raw)
+        except (OSError, EOFError, zlib.error) as e:
             raise InputError(f"cannot read {self.inp.display}: {e}") from None
-        self.encoding = detect_encoding(sample)
+        self.encoding = detect_encoding(head[:_SNIFF_BYTES])
         if self.encoding == "utf-8":
-            self.stream = buffered
+            self.stream = replay
+            self.head = head
         elif self.encoding == "utf-8-sig":
-            buffered.read(3)
-            self.stream = buffered
+            replay.read(3)
+            self.stream = replay
+            self.head = head[3:]
         else:
-            self.stream = io.BufferedReader(_Transcoder(buffered, self.encoding), 1 << 20)
+            self.stream = io.BufferedReader(_Transcoder(replay, self.encoding), 1 << 20)
+            dec = codecs.getincrementaldecoder(self.encoding)(errors="replace")
+            self.head = dec.decode(head, final=False).encode("utf-8")
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -131,6 +131,8 @@ class RowSink:
         self.batch_rows = batch_rows
         self.rows_read = 0
         self.skipped: dict[str, int] = {}
+        self.n_skipped = 0
+        self.last_skip = ""
         self._cols: dict[str, list[Any]] = {c: [] for c in _ROW_FIELDS}
         self._rejects: dict[str, list[Any]] = {c: [] for c in REJECTS_SCHEMA}
         self.batches: list[pl.DataFrame] = []
@@ -194,6 +196,17 @@ class RowSink:
     def skip(self, reason: str) -> None:
         """Count a non-content record (not a row: it is neither accepted nor rejected)."""
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
+        self.n_skipped += 1
+        self.last_skip = reason
+
+    def unskip(self, n: int) -> None:
+        """Take back the last ``n`` skips (all of one reason: the record turned out to be of
+        another format)."""
+        if n:
+            self.skipped[self.last_skip] -= n
+            self.n_skipped -= n
+            if not self.skipped[self.last_skip]:
+                del self.skipped[self.last_skip]
 
     def _reject(self, source: str, reason: str, detail: str, raw: Any) -> None:
         r = self._rejects

@@ -129,7 +129,10 @@ def posting_gaps(comments: pl.DataFrame, path: Path) -> Path:
     ax.set_xscale("log")
     ax.set_xlabel("seconds since the previous comment by another account on the thread")
     ax.set_ylabel("density")
-    ax.legend(frameon=False, fontsize=8)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(frameon=False, fontsize=8)
+    else:
+        ax.text(0.5, 0.5, "no thread has two accounts", ha="center", transform=ax.transAxes)
     return _save(fig, path)
 
 
