@@ -31,6 +31,7 @@ import logging
 from dataclasses import dataclass
 
 import networkx as nx
+import numpy as np
 import polars as pl
 
 from .bursts import bursts_table
@@ -150,19 +151,8 @@ def assemble_campaigns(
         .select("cand", "cluster_id", pl.lit(True).alias("dominated"))
     )
     items = _rare_items(c, members)
-    cm = cm.join(dom, on=["cand", "cluster_id"], how="left").join(
-        items.group_by("cand").agg(pl.col("item")), on="cand", how="left"
-    )
-    cm = cm.with_columns(
-        (
-            pl.col("dominated").fill_null(False)
-            | pl.col("urls").list.set_intersection(pl.col("item").fill_null([])).list.len().gt(0)
-            | pl.col("hashtags")
-            .list.set_intersection(pl.col("item").fill_null([]))
-            .list.len()
-            .gt(0)
-        ).alias("in_campaign")
-    ).filter(pl.col("in_campaign"))
+    cm = cm.join(dom, on=["cand", "cluster_id"], how="left", maintain_order="left")
+    cm = cm.filter(pl.col("dominated").fill_null(False) | _uses_rare_item(cm, items))
     comm_comments = cm.select("cand", *_CAND_COLS)
     # Accounts outside the communities that post the candidate's talking points repeatedly
     # (two or more comments in its clusters) or with its rare link or hashtag join it: an
@@ -236,6 +226,24 @@ def assemble_campaigns(
         comment_campaign,
         stats,
     )
+
+
+def _uses_rare_item(cm: pl.DataFrame, items: pl.DataFrame) -> pl.Series:
+    """Whether each comment of ``cm`` (columns cand, urls, hashtags) carries one of its own
+    candidate's rare items: an exploded semi-join, linear in the comments' links and hashtags
+    (attaching each candidate's item list to every comment grew as comments x items)."""
+    rows = cm.select(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("__r"), "cand", "urls", "hashtags"
+    )
+    used = pl.concat(
+        [
+            rows.select("__r", "cand", pl.col("urls").alias("item")).explode("item"),
+            rows.select("__r", "cand", pl.col("hashtags").alias("item")).explode("item"),
+        ]
+    ).join(items.select("cand", "item"), on=["cand", "item"], how="semi")["__r"]
+    hit = np.zeros(cm.height, dtype=bool)
+    hit[used.to_numpy()] = True
+    return pl.Series("in_campaign", hit)
 
 
 def _rare_items(c: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:

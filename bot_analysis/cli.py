@@ -42,10 +42,12 @@ def user_errors(debug: bool, out: Path | None = None) -> Iterator[None]:
     except Exception as e:
         if debug:
             raise
-        log.exception("internal error")
-        where = f"{out / 'run.log'}" if out else "the log"
+        # the traceback goes to run.log only (DEBUG: the console shows WARNING and up)
+        log.debug("internal error", exc_info=True)
+        logged = out is not None and (out / "run.log").is_file()
+        where = f"see {out / 'run.log'}, " if logged else ""  # type: ignore[operator]
         raise click.ClickException(
-            f"internal error ({type(e).__name__}: {e}); see {where}, re-run with --debug, "
+            f"internal error ({type(e).__name__}: {e}); {where}re-run with --debug, "
             "and please report it."
         ) from None
 
@@ -106,12 +108,21 @@ def _setup_logging(verbose: int, out: Path | None) -> None:
 
 
 def _parse_map(_ctx: Any, _param: Any, values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    from .config import MAPPABLE
+
     out = []
     for v in values:
         canon, sep, src = v.partition("=")
+        canon, src = canon.strip(), src.strip()
         if not sep or not canon or not src:
             raise click.BadParameter(f"{v!r}: expected CANONICAL=SOURCE, e.g. text=body")
-        out.append((canon.strip(), src.strip()))
+        if canon not in MAPPABLE:
+            raise click.BadParameter(
+                f"{canon!r} is not a canonical column; map one of {', '.join(MAPPABLE)}"
+            )
+        if canon in dict(out):
+            raise click.BadParameter(f"{canon!r} is mapped twice; give each column once")
+        out.append((canon, src))
     return tuple(out)
 
 
@@ -235,11 +246,9 @@ def _run(
     review_store: Path | None = None,
 ) -> None:
     from .engine import make_engine
-    from .pipeline import analyze, ingest, write_outputs
+    from .pipeline import analyze, ingest, prepare_out, write_outputs
 
     with user_errors(debug, out):
-        if out.exists() and not out.is_dir():
-            raise ConfigError(f"--out {out} is a file; give a folder (it is created if missing)")
         cfg = _config(
             config_file,
             seed,
@@ -247,7 +256,7 @@ def _run(
             naive_tz=naive_tz,
             youtube_video_id=youtube_video_id,
         )
-        out.mkdir(parents=True, exist_ok=True)
+        prepare_out(out)
         _setup_logging(verbose, out)
         with make_engine(engine, scheduler, workers, _input_bytes(inputs)) as eng:
             try:

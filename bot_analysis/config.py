@@ -10,7 +10,8 @@ import dataclasses
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import UnionType
+from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from .errors import ConfigError
 
@@ -33,6 +34,126 @@ def bad_value(key: str, value: object, allowed: str) -> ConfigError:
     )
 
 
+# The co-action kinds of the account graph, and the campaign sub-scores: the keys of the
+# mappings below (a key that names nothing would fail deep inside a stage).
+KINDS = ("text", "link", "hashtag", "thread")
+SUBSCORES = (
+    "text_similarity",
+    "synchrony",
+    "burstiness",
+    "volume_concentration",
+    "thread_repetition",
+    "shared_rare_items",
+    "cross_platform",
+)
+# The canonical columns --map may name (see schema.py), plus the optional ones readers pass on.
+MAPPABLE = (
+    "comment_id",
+    "account_id",
+    "created_at",
+    "text",
+    "thread_id",
+    "parent_id",
+    "platform",
+    "account_name",
+    "likes",
+    "url",
+)
+
+
+def _describe(hint: Any) -> str:
+    """A type hint in words, for error messages."""
+    origin, args = get_origin(hint), get_args(hint)
+    if hint is int:
+        return "an int"
+    if hint is float:
+        return "a number"
+    if hint is str:
+        return "a string"
+    if origin in (UnionType, Union):
+        return " or ".join(
+            "none (delete the line)" if a is type(None) else _describe(a) for a in args
+        )
+    if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
+        return f"a list of {_describe(args[0])}"
+    if origin is tuple:
+        return f"a pair ({', '.join(_describe(a) for a in args)})"
+    if origin is dict:
+        return f"a table of {_describe(args[0])} = {_describe(args[1])}"
+    return str(hint)
+
+
+def _is(value: Any, hint: Any) -> bool:
+    """Whether ``value`` has the type ``hint`` (the few hints Config uses)."""
+    origin, args = get_origin(hint), get_args(hint)
+    if hint is Any:
+        return True
+    if hint is type(None):
+        return value is None
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if hint is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if hint is str:
+        return isinstance(value, str)
+    if origin in (UnionType, Union):
+        return any(_is(value, a) for a in args)
+    if origin is tuple:
+        if not isinstance(value, tuple):
+            return False
+        if len(args) == 2 and args[1] is Ellipsis:
+            return all(_is(v, args[0]) for v in value)
+        return len(value) == len(args) and all(_is(v, a) for v, a in zip(value, args, strict=True))
+    if origin is dict:
+        return isinstance(value, dict) and all(
+            _is(k, args[0]) and _is(v, args[1]) for k, v in value.items()
+        )
+    raise TypeError(f"config type {hint!r} is not checked")  # a new field's type: add it
+
+
+def _check_types(obj: Any, section: str) -> None:
+    """Check every field of a config dataclass against its annotation (scikit-learn's
+    wording): a string where a number belongs fails here, not deep inside a stage."""
+    hints = get_type_hints(type(obj))
+    for f in dataclasses.fields(obj):
+        hint = hints[f.name]
+        if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+            if not isinstance(getattr(obj, f.name), hint):
+                raise bad_value(f.name, getattr(obj, f.name), f"a [{f.name}] section")
+            continue
+        value = getattr(obj, f.name)
+        if not _is(value, hint):
+            key = f"{section}.{f.name}" if section else f.name
+            raise bad_value(key, value, _describe(hint))
+
+
+def _check_keys(key: str, pairs: Any, allowed: tuple[str, ...], *, every: bool) -> None:
+    """Keys of a mapping field: each among ``allowed`` (all of them when ``every``), once."""
+    names = [k for k, _ in pairs]
+    unknown = sorted(set(names) - set(allowed))
+    repeated = sorted({k for k in names if names.count(k) > 1})
+    missing = sorted(set(allowed) - set(names)) if every else []
+    if unknown or repeated or missing:
+        what = "every one of" if every else "keys among"
+        problem = "; ".join(
+            p
+            for p in (
+                f"unknown {unknown}" if unknown else "",
+                f"repeated {repeated}" if repeated else "",
+                f"missing {missing}" if missing else "",
+            )
+            if p
+        )
+        raise bad_value(key, dict(pairs), f"{what} {', '.join(allowed)} ({problem})")
+
+
+def _in_range(key: str, value: float, lo: float, hi: float | None = None) -> None:
+    """``lo <= value`` (and ``<= hi``)."""
+    if value < lo or (hi is not None and value > hi):
+        allowed = f"in [{lo}, {hi}]" if hi is not None else f">= {lo}"
+        raise bad_value(key, value, allowed)
+
+
 @dataclass(frozen=True)
 class IngestConfig:
     """Parameters of the ingest stage."""
@@ -49,9 +170,11 @@ class IngestConfig:
     """Explicit canonical=source column mapping for generic files (--map)."""
 
     def __post_init__(self) -> None:
-        if not isinstance(self.batch_rows, int) or self.batch_rows < 1_000:
+        _check_types(self, "ingest")
+        _check_keys("ingest.mapping", self.mapping, MAPPABLE, every=False)
+        if self.batch_rows < 1_000:
             raise bad_value("ingest.batch_rows", self.batch_rows, "an int >= 1000")
-        if not isinstance(self.block_bytes, int) or self.block_bytes < 64 * 1024:
+        if self.block_bytes < 64 * 1024:
             raise bad_value("ingest.block_bytes", self.block_bytes, "an int >= 65536")
         if self.naive_tz is not None:
             from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -93,6 +216,13 @@ class NearDupConfig:
     """... nor do texts whose tokens' summed inverse document frequency (bits) is below this."""
 
     def __post_init__(self) -> None:
+        _check_types(self, "neardup")
+        _in_range("neardup.min_words", self.min_words, 1)
+        _in_range("neardup.min_tokens", self.min_tokens, 0)
+        _in_range("neardup.min_info_bits", self.min_info_bits, 0)
+        for k in ("bands", "rows"):
+            if getattr(self, k) is not None:
+                _in_range(f"neardup.{k}", getattr(self, k), 1)
         if not 16 <= self.num_perm <= 1024:
             raise bad_value("neardup.num_perm", self.num_perm, "an int in [16, 1024]")
         if not 0 < self.threshold <= 1:
@@ -156,6 +286,14 @@ class CoordinationConfig:
     """A community whose mean account score reaches this is scored as coordinated."""
 
     def __post_init__(self) -> None:
+        _check_types(self, "coordination")
+        _check_keys("coordination.kind_weights", self.kind_weights, KINDS, every=True)
+        for kind, w in self.kind_weights:
+            _in_range(f"coordination.kind_weights.{kind}", w, 0)
+        _in_range("coordination.thread_window_max_s", self.thread_window_max_s, 1)
+        _in_range("coordination.min_items", self.min_items, 1)
+        _in_range("coordination.louvain_top_k", self.louvain_top_k, 1)
+        _in_range("coordination.min_community_score", self.min_community_score, 0, 1)
         if not 0 < self.window_quantile < 1:
             raise bad_value("coordination.window_quantile", self.window_quantile, "in (0, 1)")
         if not 0 < self.window_min_s <= self.window_max_s:
@@ -167,11 +305,10 @@ class CoordinationConfig:
         if not 0 < self.alpha < 1:
             raise bad_value("coordination.alpha", self.alpha, "a float in (0, 1)")
         if self.window_s is not None:
-            bad = set(self.window_s) - {"text", "link", "hashtag", "thread"}
-            if bad:
-                raise bad_value(
-                    "coordination.window_s", self.window_s, "keys among text, link, hashtag, thread"
-                )
+            _check_keys("coordination.window_s", self.window_s.items(), KINDS, every=False)
+            for kind, w in self.window_s.items():
+                if not w > 0:
+                    raise bad_value(f"coordination.window_s.{kind}", w, "a number of seconds > 0")
 
 
 @dataclass(frozen=True)
@@ -205,6 +342,15 @@ class CampaignConfig:
     """Weights of the sub-scores in the campaign score (they sum to 1)."""
 
     def __post_init__(self) -> None:
+        _check_types(self, "campaigns")
+        _check_keys("campaigns.weights", self.weights, SUBSCORES, every=True)
+        for k, w in self.weights:
+            _in_range(f"campaigns.weights.{k}", w, 0, 1)
+        _in_range("campaigns.burst_levels", self.burst_levels, 2)
+        _in_range("campaigns.burst_s", self.burst_s, 1.01)
+        _in_range("campaigns.burst_gamma", self.burst_gamma, 0)
+        _in_range("campaigns.min_accounts", self.min_accounts, 1)
+        _in_range("campaigns.min_cluster_accounts", self.min_cluster_accounts, 1)
         if self.bin_s < 60:
             raise bad_value("campaigns.bin_s", self.bin_s, "an int >= 60")
         if not 0 < self.flag_threshold <= 1:
@@ -236,13 +382,10 @@ class Config:
     while the stages run, and are streamed back into the outputs (about 200 B per comment)."""
 
     def __post_init__(self) -> None:
-        if not isinstance(self.seed, int) or self.seed < 0:
+        _check_types(self, "")
+        if self.seed < 0:
             raise bad_value("seed", self.seed, "a non-negative int")
-        if self.work_dir is not None and not isinstance(self.work_dir, str):
-            raise bad_value("work_dir", self.work_dir, "a folder path (string)")
-        if self.memory_budget_mb is not None and (
-            not isinstance(self.memory_budget_mb, int) or self.memory_budget_mb < 1
-        ):
+        if self.memory_budget_mb is not None and self.memory_budget_mb < 1:
             raise bad_value("memory_budget_mb", self.memory_budget_mb, "an int >= 1 (MB)")
 
     def to_dict(self) -> dict[str, Any]:
@@ -281,12 +424,25 @@ def _apply(cfg: Config, changes: dict[str, Any]) -> Config:
             raise ConfigError(
                 f"unknown key(s) {sorted(unknown)} in [{section}]; known: {sorted(known)}"
             )
+        hints = get_type_hints(type(current))
+        values = {k: _from_toml(v, hints[k]) for k, v in values.items()}
         top[section] = dataclasses.replace(current, **values)
     known_top = {f.name for f in dataclasses.fields(cfg)}
     unknown = set(top) - known_top
     if unknown:
         raise ConfigError(f"unknown config key(s) {sorted(unknown)}; known: {sorted(known_top)}")
     return dataclasses.replace(cfg, **top)
+
+
+def _from_toml(value: Any, hint: Any) -> Any:
+    """TOML's shapes to the field's: arrays to tuples, a table to (key, value) pairs where
+    the field holds pairs (``weights = {synchrony = 0.4, ...}``)."""
+    pairs = get_origin(hint) is tuple and get_origin(get_args(hint)[0]) is tuple
+    if isinstance(value, dict) and pairs:
+        return tuple(value.items())
+    if isinstance(value, list):
+        return tuple(tuple(v) if isinstance(v, list) else v for v in value)
+    return value
 
 
 def load_config(path: str | Path | None) -> Config:
@@ -304,10 +460,6 @@ def load_config(path: str | Path | None) -> Config:
     for key, value in data.items():
         if isinstance(value, dict):
             for k, v in value.items():
-                if k == "mapping":
-                    v = tuple(map(tuple, v))
-                elif isinstance(v, list):
-                    v = tuple(v)
                 flat[f"{key}.{k}"] = v
         else:
             flat[key] = value

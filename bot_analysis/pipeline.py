@@ -28,6 +28,7 @@ from .config import Config
 from .errors import IngestFailed, ReportError
 from .exports import write_csv
 from .ingest import IngestResult, read_inputs
+from .ingest._io import OUTPUT_MARKER
 
 if TYPE_CHECKING:  # the analysis stages are imported when they run: `ingest` stays light
     from .campaigns import CampaignResult
@@ -35,7 +36,7 @@ if TYPE_CHECKING:  # the analysis stages are imported when they run: `ingest` st
     from .engine import Engine
     from .neardup import NearDupResult
 
-__all__ = ["Result", "analyze", "ingest", "write_outputs"]
+__all__ = ["Result", "analyze", "ingest", "prepare_out", "write_outputs"]
 log = logging.getLogger(__name__)
 
 
@@ -84,6 +85,7 @@ class Result:
             ],
             "counts": self.ingest.counts(),
             "files": self.ingest.files,
+            "files_skipped": self.ingest.skipped_files,
             "invariant": "rows_read == accepted + rejected + duplicates_dropped",
             "neardup": self.neardup.stats if self.neardup else None,
             "coordination": self.coordination.stats if self.coordination else None,
@@ -393,6 +395,63 @@ def _bursts(
     )
 
 
+def prepare_out(out: Path, *, clean: bool = True) -> None:
+    """Create the output folder, or check that it can be written; with ``clean``, delete
+    what a previous run of this tool wrote there (and nothing else).
+
+    Raises
+    ------
+    ReportError
+        If ``out`` or a folder above it is a file, or ``out`` cannot be created or written.
+    """
+    for p in (out, *out.parents):
+        if p.exists() and not p.is_dir():
+            raise ReportError(f"--out {out}: {p} is a file; give a folder (created if missing)")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        marker = out / OUTPUT_MARKER
+        ours = marker.exists() or _written_by_us(out / "run.json")
+        marker.write_text("written by bot-analysis: input folders never read it back\n")
+        if ours and clean:  # a reused --out: the previous run's files go, and only those
+            for name in OUTPUT_FILES:
+                (out / name).unlink(missing_ok=True)
+            for png in (out / "figures").glob("*.png"):
+                png.unlink()
+    except OSError as e:
+        raise ReportError(
+            f"cannot write the output folder {out}: {e.strerror}; choose another --out"
+        ) from None
+
+
+#: Every file a run writes into its output folder (besides figures/*.png).
+OUTPUT_FILES = (
+    "index.html",
+    "campaigns.csv",
+    "campaigns.json",
+    "clusters.csv",
+    "clusters.parquet",
+    "flagged_comments.csv",
+    "flagged_comments.parquet",
+    "accounts.csv",
+    "accounts.parquet",
+    "graph.gexf",
+    "graph_edges.csv",
+    "bursts.csv",
+    "comments.parquet",
+    "rejects.csv",
+    "review.csv",
+    "run.json",
+    "run.log",
+)
+
+
+def _written_by_us(run_json: Path) -> bool:
+    try:
+        return json.loads(run_json.read_text("utf-8")).get("tool") == "bot-analysis"
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
 def write_outputs(result: Result, out: str | Path, engine: Engine | None = None) -> list[Path]:
     """Write the output contract files of ``result`` into ``out`` and return their paths.
 
@@ -404,12 +463,7 @@ def write_outputs(result: Result, out: str | Path, engine: Engine | None = None)
         If ``out`` exists and is not a folder, or cannot be created.
     """
     out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise ReportError(f"--out {out} is a file; give a folder (it is created if missing)")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise ReportError(f"cannot create the output folder {out}: {e.strerror}") from None
+    prepare_out(out, clean=False)
     t0 = time.perf_counter()
     written: list[Path] = []
     comments = result.comments  # input order: deterministic for the same inputs

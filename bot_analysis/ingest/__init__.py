@@ -34,7 +34,7 @@ from ._io import (
     iter_lines,
     open_utf8,
 )
-from ._sink import RowSink
+from ._sink import RowSink, excerpt
 from .tabular import convert_4cat, convert_generic, convert_twarc_csv, resolve_columns
 
 if TYPE_CHECKING:
@@ -101,6 +101,8 @@ class IngestResult:
     comments: pl.DataFrame
     rejects: pl.DataFrame
     files: list[dict[str, Any]] = field(default_factory=list)
+    skipped_files: list[dict[str, str]] = field(default_factory=list)
+    """Files found in input folders that are of no known format: path and why."""
 
     @property
     def rows_read(self) -> int:
@@ -126,6 +128,7 @@ class IngestResult:
             "duplicates_dropped": self.duplicates,
             "skipped_non_content": sum(sum(f["skipped"].values()) for f in self.files),
             "rejects_by_reason": dict(reasons),
+            "files_skipped": len(self.skipped_files),
         }
 
     def failures(self) -> list[str]:
@@ -250,6 +253,15 @@ def _doc_format(doc: Any) -> str:
     return "generic_json"
 
 
+# Bytes that text never holds (C0 controls other than tab, newline, form feed, return, escape).
+_CONTROL = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27))
+
+
+def _binary(head: bytes) -> bool:
+    """Whether ``head`` (UTF-8 already) is not text: over 5% control bytes."""
+    return len(head) - len(head.translate(None, _CONTROL)) > 0.05 * len(head)
+
+
 def sniff_format(inp: InputFile, sample: bytes, raw_head: bytes) -> str:
     """Return the format name of an input from its first bytes (content first, name second).
 
@@ -263,6 +275,11 @@ def sniff_format(inp: InputFile, sample: bytes, raw_head: bytes) -> str:
     text = sample.lstrip()
     if not text:
         return "empty"
+    if _binary(text[:8192]):
+        raise InputError(
+            f"{inp.display}: a binary file (an image, an archive of an unknown kind or a "
+            "program), not a comment dump. Known formats: see `bot-analysis formats`."
+        )
     if text[:1] in (b"{", b"["):
         # JSON Lines if any of the first lines is a whole object (the first may be truncated).
         # The most common kind among the first 50 lines decides (one record may lack a key).
@@ -353,16 +370,26 @@ def read_inputs(
     frames: list[pl.DataFrame] = []
     rejects: list[pl.DataFrame] = []
     files: list[dict[str, Any]] = []
+    skipped: list[dict[str, str]] = []
     done = 0
     t0 = time.perf_counter()
     # SHA-256 of each input is computed on a second thread while the first parses (hashlib
     # releases the GIL), so recording provenance costs no wall time.
     with ThreadPoolExecutor(max_workers=1) as pool:
         digests = {p: pool.submit(file_sha256, p) for p in dict.fromkeys(i.path for i in inputs)}
-        plans = [_plan(inp, cfg, fmt, engine) for inp in inputs]
-        for idx, (inp, plan) in enumerate(zip(inputs, plans, strict=True)):
+        plans = [_plan_or_skip(inp, cfg, fmt, engine, skipped) for inp in inputs]
+        for inp, plan in zip(inputs, plans, strict=True):
+            if plan is None:
+                continue
             report = partial(_report_file, progress, done, inp.display)
-            stats, acc, rej = plan.collect(engine, report)
+            try:
+                stats, acc, rej = plan.collect(engine, report)
+            except InputError as e:
+                if not inp.in_folder:
+                    raise
+                skipped.append({"path": inp.display, "why": str(e)})
+                continue
+            idx = len(files)
             done += stats["rows_read"]
             progress("ingest", done, None, info=inp.display)
             acc = acc.with_columns(pl.lit(idx, dtype=pl.Int32).alias("__file"))
@@ -371,8 +398,11 @@ def read_inputs(
             stats["seconds"] = round(time.perf_counter() - t0, 3)  # done by then (files overlap)
             files.append(stats)
             log.info("ingest: %s (%s): %d rows", inp.display, stats["format"], stats["rows_read"])
-        for inp, stats in zip(inputs, files, strict=True):
+        read = {f["path"] for f in files}
+        for inp, stats in zip([i for i in inputs if i.display in read], files, strict=True):
             stats["sha256"] = digests[inp.path].result()
+    for s in skipped:
+        log.warning("skipped: %s", s["why"])
     comments = pl.concat(frames, how="vertical") if frames else empty_comments()
     all_rejects = pl.concat(rejects, how="vertical") if rejects else empty_rejects()
     comments, dup_counts, conflicts = _drop_duplicates(comments)
@@ -388,11 +418,12 @@ def read_inputs(
     all_rejects = all_rejects.select(list(REJECTS_SCHEMA))
     comments = comments.drop("__file")
     if sum(f["rows_read"] for f in files) == 0:
+        also = f"; skipped {len(skipped)} file(s) of no known format" if skipped else ""
         raise InputError(
             f"no comments found in {', '.join(map(str, paths))}: the input is empty "
-            f"(files: {', '.join(f['path'] for f in files)})"
+            f"(files: {', '.join(f['path'] for f in files) or 'none read'}{also})"
         )
-    result = IngestResult(validate_comments(comments), all_rejects, files)
+    result = IngestResult(validate_comments(comments), all_rejects, files, skipped)
     result.check_invariant()
     return result
 
@@ -467,8 +498,24 @@ def _plan(inp: InputFile, cfg: IngestConfig, fmt: str | None, engine: Engine) ->
                 handles.append(engine.submit(parse_block, name, inp, cfg, first, block))
                 if len(handles) > window:
                     engine.wait(handles[-window - 1])
+            if opened.cut:
+                handles.append(engine.submit(_cut_block, inp.display, opened.cut, opened.tail))
             return _Blocks(stats, name, handles)
     return _WholeFile(engine.submit(read_file, inp, cfg, fmt))
+
+
+def _plan_or_skip(
+    inp: InputFile, cfg: IngestConfig, fmt: str | None, engine: Engine, skipped: list
+) -> Any:
+    """:func:`_plan`, or None for a file found in a folder that is of no known format (a
+    photo beside a Telegram export's result.json): listed in ``skipped``, not fatal."""
+    try:
+        return _plan(inp, cfg, fmt, engine)
+    except InputError as e:
+        if not inp.in_folder:
+            raise
+        skipped.append({"path": inp.display, "why": str(e)})
+        return None
 
 
 def _sniff(inp: InputFile, sample: bytes) -> str:
@@ -553,6 +600,8 @@ def _read_one(
         if _by_lines(name, opened.head):
             blocks = iter_blocks(stream, cfg.block_bytes)
             results = [parse_block(name, inp, cfg, first, block) for first, block in blocks]
+            if opened.cut:
+                results.append(_cut_block(inp.display, opened.cut, opened.tail))
             return _merge_blocks(stats, name, results, lambda n: report(done0 + n, None))
         if name == "generic_parquet":
             acc, rej, nread = _read_parquet(inp, cfg, report, done0)
@@ -567,6 +616,12 @@ def _read_one(
             acc, rej, sink = _read_json_doc(stream, inp, cfg, report, done0)
             # a JSON document is classified after loading: report what it turned out to be
             stats.update(rows_read=sink.rows_read, skipped=sink.skipped, format=sink.source_format)
+        if opened.cut:
+            if acc.height == 0 and rej.height == stats["rows_read"] == 1:
+                rej = rej.clear()  # a cut JSON document: the cut is its one reject
+                stats["rows_read"] = 0
+            rej = pl.concat([rej, _cut_block(inp.display, opened.cut, opened.tail)[1]])
+            stats["rows_read"] += 1
     stats["accepted"] = acc.height
     stats["rejected"] = rej.height
     return stats, acc, rej
@@ -652,6 +707,23 @@ def parse_block(
     acc = pl.concat(sink.batches, how="vertical") if sink.batches else empty_comments()
     rej = pl.concat(sink.reject_batches, how="vertical") if sink.reject_batches else empty_rejects()
     return acc, rej, sink.rows_read, sink.skipped
+
+
+def _cut_block(
+    file: str, cut: str, tail: bytes
+) -> tuple[pl.DataFrame, pl.DataFrame, int, dict[str, int]]:
+    """Partition function's result for the cut of a compressed input: one reject,
+    ``truncated_stream``, holding the partial record the cut left."""
+    rej = pl.DataFrame(
+        {
+            "source": [f"{file}:end"],
+            "reason": ["truncated_stream"],
+            "detail": [f"{cut}; the complete records before the cut were read"],
+            "raw": [excerpt(tail)],
+        },
+        schema=REJECTS_SCHEMA,
+    )
+    return empty_comments(), rej, 1, {}
 
 
 def _no_rows(sink: RowSink, name: str, obj: dict, src: str, line: bytes, skips: int) -> None:

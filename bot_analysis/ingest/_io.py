@@ -39,7 +39,9 @@ _SNIFF_LINES = 50
 _SNIFF_CAP = 64 * 1024 * 1024
 _COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".zst": "zstd", ".zstd": "zstd", ".zip": "zip"}
 # Files in an input folder that are never comment dumps.
-_SKIP_SUFFIXES = {".md", ".txt", ".toml", ".yaml", ".yml", ".py", ".sha256"}
+_SKIP_SUFFIXES = {".md", ".txt", ".toml", ".yaml", ".yml", ".py", ".sha256", ".log"}
+#: A hidden file in every output folder of this tool: input folders never read it back.
+OUTPUT_MARKER = ".bot-analysis-output"
 
 
 @dataclass
@@ -52,6 +54,9 @@ class InputFile:
     size: int = 0
     sha256: str = ""
     stats: dict = field(default_factory=dict)
+    in_folder: bool = False
+    """Found in a folder the user named (not named itself): skipped, not fatal, when it is
+    of no known format."""
 
     @property
     def name(self) -> str:
@@ -67,26 +72,28 @@ def expand_inputs(paths: list[str | Path]) -> list[InputFile]:
     InputError
         If a path does not exist, or no input file is found.
     """
-    files: list[Path] = []
+    files: list[tuple[Path, bool]] = []
     for raw in paths:
         p = Path(raw)
         if not p.exists():
             raise InputError(f"input {raw} does not exist")
         if p.is_dir():
+            outputs = [d.parent for d in p.rglob(OUTPUT_MARKER)]  # our own runs' folders
             found = sorted(
                 f
                 for f in p.rglob("*")
                 if f.is_file()
                 and not any(part.startswith(".") for part in f.relative_to(p).parts)
                 and f.suffix.lower() not in _SKIP_SUFFIXES
+                and not any(f.is_relative_to(o) for o in outputs)
             )
-            files.extend(found)
+            files.extend((f, True) for f in found)
         else:
-            files.append(p)
+            files.append((p, False))
     if not files:
         raise InputError(f"no input files found in {', '.join(map(str, paths))}")
     out: list[InputFile] = []
-    for f in files:
+    for f, in_folder in files:
         size = f.stat().st_size
         if f.suffix.lower() == ".zip":
             try:
@@ -99,9 +106,9 @@ def expand_inputs(paths: list[str | Path]) -> list[InputFile]:
             except zipfile.BadZipFile:
                 raise InputError(f"{f} is not a readable zip archive") from None
             for m in members:
-                out.append(InputFile(f, m, f"{f}!{m}", size))
+                out.append(InputFile(f, m, f"{f}!{m}", size, in_folder=True))
         else:
-            out.append(InputFile(f, None, str(f), size))
+            out.append(InputFile(f, None, str(f), size, in_folder=in_folder))
     return out
 
 
@@ -130,16 +137,113 @@ def _decompressed(inp: InputFile) -> IO[bytes]:
         kind = "zstd"
     if kind == "gzip":
         # ISA-L's gzip: the same stream, decompressed about 3x faster than zlib's
-        return igzip.IGzipFile(fileobj=raw)  # type: ignore[return-value]
+        return _Guard(igzip.IGzipFile(fileobj=raw), "gzip")
     if kind == "bz2":
-        return bz2.BZ2File(raw)  # type: ignore[return-value]
+        return _Guard(bz2.BZ2File(raw), "bz2")  # type: ignore[arg-type]
     if kind == "zstd":
+        return _Guard(_Zstd(raw), "zstd")
+    if inp.member is not None:
+        return _Guard(raw, "zip")
+    return raw
+
+
+class _Zstd(io.RawIOBase):
+    """Zstandard frames, one after another, decompressed; a stream that ends inside a frame
+    raises EOFError (zstandard's stream_reader just stops, and rows went missing)."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
         import zstandard
 
         # Pushshift/Arctic Shift dumps use a long window.
-        dctx = zstandard.ZstdDecompressor(max_window_size=2**31)
-        return io.BufferedReader(dctx.stream_reader(raw, closefd=True))  # type: ignore[arg-type]
-    return raw
+        self._dctx = zstandard.ZstdDecompressor(max_window_size=2**31)
+        self._obj = self._dctx.decompressobj()
+        self._raw = raw
+        self._buf = b""
+        self._fed = False  # the current frame has input
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:  # type: ignore[no-untyped-def]
+        while not self._buf:
+            chunk = self._raw.read(1 << 20)
+            if not chunk:
+                if self._fed and not self._obj.eof:
+                    raise EOFError("zstd stream ended inside a frame")
+                return 0
+            while chunk:
+                if self._obj.eof:  # the next frame
+                    self._obj = self._dctx.decompressobj()
+                    self._fed = False
+                self._buf += self._obj.decompress(chunk)
+                self._fed = True
+                chunk = self._obj.unused_data if self._obj.eof else b""
+        n = min(len(b), len(self._buf))
+        b[:n] = self._buf[:n]
+        self._buf = self._buf[n:]
+        return n
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+# What a cut or corrupt compressed stream raises, by codec and library.
+_STREAM_ERRORS: tuple[type[BaseException], ...] = (
+    EOFError,
+    OSError,
+    zlib.error,
+    zipfile.BadZipFile,
+)
+
+
+class _Guard(io.RawIOBase):
+    """A decompressed stream that ends cleanly where its compressed input is cut.
+
+    Whole lines are passed on as they come; the bytes after the last newline wait until more
+    follow. When decompression fails (a truncated download, a corrupt block), the stream ends
+    after the last complete line, ``cut`` says why and ``tail`` holds the partial line, so the
+    records before the cut are kept and the cut is reported once, alike for every codec.
+    """
+
+    def __init__(self, raw: IO[bytes], codec: str) -> None:
+        self._raw = raw
+        self.codec = codec
+        self._out = memoryview(b"")
+        self._tail = b""
+        self._done = False
+        self.cut: str | None = None
+        self.tail = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:  # type: ignore[no-untyped-def]
+        while not self._out:
+            if self._done:
+                return 0
+            try:
+                chunk = self._raw.read(1 << 20)
+            except _STREAM_ERRORS as e:
+                self._done = True
+                self.cut = f"the {self.codec} stream is cut or corrupt ({e})"
+                self.tail, self._tail = self._tail, b""
+                return 0
+            if not chunk:
+                self._done = True
+                self._out, self._tail = memoryview(self._tail), b""
+                continue
+            data = self._tail + chunk if self._tail else chunk
+            end = data.rfind(b"\n") + 1
+            self._out, self._tail = memoryview(data)[:end], data[end:]
+        n = min(len(b), len(self._out))
+        b[:n] = self._out[:n]
+        self._out = self._out[n:]
+        return n
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
 
 
 def detect_encoding(sample: bytes) -> str:
@@ -276,12 +380,23 @@ class Utf8Stream:
         self.encoding = "utf-8"
         self.stream: IO[bytes]
         self.head = b""
+        self._raw: IO[bytes] | None = None
+
+    @property
+    def cut(self) -> str | None:
+        """Why a compressed input ended early (see ``_Guard``), or None."""
+        return getattr(self._raw, "cut", None)
+
+    @property
+    def tail(self) -> bytes:
+        """The partial record a cut left (see ``_Guard``)."""
+        return getattr(self._raw, "tail", b"")
 
     def __enter__(self) -> Utf8Stream:
         try:
-            raw = _decompressed(self.inp)
+            raw = self._raw = _decompressed(self.inp)
             head, replay = read_head(raw)
-        except (OSError, EOFError, zlib.error) as e:
+        except _STREAM_ERRORS as e:
             raise InputError(f"cannot read {self.inp.display}: {e}") from None
         self.encoding = detect_encoding(head[:_SNIFF_BYTES])
         if self.encoding == "utf-8":

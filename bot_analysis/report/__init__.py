@@ -252,6 +252,7 @@ def write_report(
         invariant=counts["rows_read"]
         == counts["accepted"] + counts["rejected"] + counts["duplicates_dropped"],
         files=run["files"],
+        files_skipped=run.get("files_skipped", []),
         timings=run["timings_s"],
         parameters=json.dumps(run["parameters"], indent=2, ensure_ascii=False),
         n_flagged=len(flagged_items),
