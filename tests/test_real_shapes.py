@@ -14,7 +14,9 @@ from bot_analysis.cli import cli
 from bot_analysis.ingest import read_inputs
 from bot_analysis.text import normalize_texts
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, SAMPLE
+
+SAMPLE_DUMPS = SAMPLE / "dumps"
 
 
 def _run(*args: str) -> tuple[int, str]:
@@ -167,3 +169,212 @@ def test_nul_and_control_characters_are_kept_in_text(tmp_path: Path):
     r = read_inputs([path, ndjson])
     texts = dict(r.comments.select("comment_id", "text").rows())
     assert texts == {"1": "before\x00after", "2": "bell\x07 and \x1b escape", "3": "x\x00y"}
+
+
+# --- truncated compressed inputs: the same answer for every codec ---------------------------
+
+
+def _ndjson_lines(n: int) -> bytes:
+    rows = [
+        {
+            "comment_id": str(i),
+            "account_id": f"a{i % 7}",
+            "created_at": f"2024-03-01T00:{i // 60 % 60:02d}:{i % 60:02d}Z",
+            "text": f"comment number {i} " + "word " * 30,
+        }
+        for i in range(n)
+    ]
+    return b"".join(json.dumps(r).encode() + b"\n" for r in rows)
+
+
+def _compress(codec: str, data: bytes) -> bytes:
+    import bz2
+    import io
+    import zipfile
+
+    import zstandard
+
+    if codec == "gz":
+        return gzip.compress(data)
+    if codec == "bz2":
+        return bz2.compress(data)
+    if codec == "zst":
+        return zstandard.ZstdCompressor().compress(data)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("comments.ndjson", data)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("codec", ["gz", "bz2", "zst", "zip"])
+def test_truncated_stream_keeps_the_records_before_the_cut(tmp_path: Path, codec: str):
+    data = _ndjson_lines(8_000)  # 1.5 MB: more than one bz2 block
+    whole = _compress(codec, data)
+    path = tmp_path / f"dump.ndjson.{codec}"
+    path.write_bytes(whole[: len(whole) * 2 // 3])
+    if codec == "zip":  # a zip cut before its directory is no zip: named as such
+        code, output = _run("ingest", str(path), "--out", str(tmp_path / "o"))
+        assert code == 1
+        assert "Error:" in output
+        assert "Traceback" not in output
+        return
+    r = read_inputs([path])
+    cut = r.rejects.filter(pl.col("reason") == "truncated_stream")
+    assert cut.height == 1
+    assert r.rejects.height == 1  # the partial last record is part of the cut, not bad_json
+    kept = r.comments.height
+    assert 100 < kept < 8_000
+    # exactly the complete records before the cut, in order
+    assert r.comments["comment_id"].to_list() == [str(i) for i in range(kept)]
+    assert r.rows_read == kept + 1
+
+
+def test_truncated_zip_member(tmp_path: Path):
+    # a member whose compressed data is damaged inside an otherwise valid archive
+    import zipfile
+
+    data = _ndjson_lines(2_000)
+    path = tmp_path / "dump.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("comments.ndjson", data)
+    raw = bytearray(path.read_bytes())
+    start = raw.index(b"comments.ndjson") + len("comments.ndjson")
+    for i in range(start + len(raw) // 3, start + len(raw) // 3 + 64):
+        raw[i] ^= 0xFF
+    path.write_bytes(bytes(raw))
+    r = read_inputs([path])
+    assert r.rejects.filter(pl.col("reason") == "truncated_stream").height == 1
+    assert r.comments.height < 2_000
+    assert r.rows_read == r.comments.height + r.rejects.height
+
+
+# --- user errors: one Error line, exit 1 (usage errors exit 2) -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("toml", "key"),
+    [
+        ('[neardup]\nthreshold = "high"', "neardup.threshold"),
+        ('[neardup]\nnum_perm = "128"', "neardup.num_perm"),
+        ("[neardup]\nnum_perm = 128.5", "neardup.num_perm"),
+        ("[coordination]\nwindow_s = 5", "coordination.window_s"),
+        ('[coordination]\nwindow_s = {text = "x"}', "coordination.window_s"),
+        ("[coordination]\nwindow_s = {txt = 60}", "coordination.window_s"),
+        ("[campaigns]\nweights = {synchrony = 2}", "campaigns.weights"),
+        ("[coordination]\nkind_weights = {text = 1, link = 1, hashtag = 1}", "kind_weights"),
+        ('[ingest]\nmapping = [["txt", "body"]]', "ingest.mapping"),
+        ("seed = true", "seed"),
+        ("neardup = 5", "neardup"),
+        ("[campaigns]\nbin_s = 3600.5", "campaigns.bin_s"),
+    ],
+)
+def test_bad_config_is_one_error_line(tmp_path: Path, toml: str, key: str):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(toml + "\n", encoding="utf-8")
+    code, output = _run(
+        "analyze", str(FIXTURES / "generic.csv"), "--out", str(tmp_path / "o"), "--config", str(cfg)
+    )
+    assert code == 1, output
+    assert output.startswith("Error: ")
+    assert key in output
+    assert "Traceback" not in output
+    assert "internal error" not in output
+
+
+def test_weights_as_a_toml_table_are_accepted(tmp_path: Path):
+    from bot_analysis.config import load_config
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(
+        "[campaigns]\nweights = { text_similarity = 0.3, synchrony = 0.3, burstiness = 0.1, "
+        "volume_concentration = 0.1, thread_repetition = 0.1, shared_rare_items = 0.05, "
+        "cross_platform = 0.05 }\n",
+        encoding="utf-8",
+    )
+    assert dict(load_config(cfg).campaigns.weights)["text_similarity"] == 0.3
+
+
+@pytest.mark.parametrize("bad", ["acount_id=user", "thread=topic", "text=a"])
+def test_map_names_are_checked(tmp_path: Path, bad: str):
+    args = ["analyze", str(FIXTURES / "generic.csv"), "--out", str(tmp_path / "o")]
+    extra = ["--map", "text=body"] if bad == "text=a" else []
+    res = CliRunner().invoke(cli, [*args, "--map", bad, *extra])
+    assert res.exit_code == 2
+    assert "comment_id, account_id" in res.output or "twice" in res.output
+
+
+def test_binary_input_and_bad_out_folders(tmp_path: Path):
+    exe = tmp_path / "prog"
+    exe.write_bytes(bytes(range(256)) * 64)
+    code, output = _run("analyze", str(exe), "--out", str(tmp_path / "o"))
+    assert code == 1
+    assert "binary file" in output
+    assert "internal error" not in output
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    code, output = _run("analyze", str(FIXTURES / "generic.csv"), "--out", str(a_file / "sub"))
+    assert code == 1
+    assert "is a file" in output
+    assert "Traceback" not in output
+
+
+def test_internal_errors_print_no_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    import bot_analysis.pipeline as pipeline
+
+    def boom(*_a: object, **_k: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(pipeline, "write_outputs", boom)
+    res = CliRunner().invoke(
+        cli, ["analyze", str(FIXTURES / "generic.csv"), "--out", str(tmp_path / "o"), "-q"]
+    )
+    assert res.exit_code == 1
+    assert "internal error (RuntimeError: a bug)" in res.output
+    assert "Traceback" not in res.output
+    assert "Traceback" in (tmp_path / "o" / "run.log").read_text("utf-8")
+
+
+# --- folders ---------------------------------------------------------------------------------
+
+
+def test_telegram_export_folder_with_photos(tmp_path: Path):
+    folder = tmp_path / "ChatExport_2024-03-01"
+    (folder / "photos").mkdir(parents=True)
+    (folder / "result.json").write_bytes((FIXTURES / "tdesktop_result.json").read_bytes())
+    (folder / "photos" / "photo_1@01-03-2024_10-00-00.jpg").write_bytes(
+        b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + bytes(range(256)) * 40
+    )
+    (folder / "export_results.html").write_text("<html><body>export</body></html>", "utf-8")
+    out = tmp_path / "out"
+    code, output = _run("analyze", str(folder), "--out", str(out))
+    assert code == 0, output
+    run = json.loads((out / "run.json").read_text("utf-8"))
+    skipped = {Path(f["path"]).name for f in run["files_skipped"]}
+    assert "photo_1@01-03-2024_10-00-00.jpg" in skipped
+    assert run["counts"]["accepted"] > 0
+    assert "photo_1@01-03-2024_10-00-00.jpg" in (out / "index.html").read_text("utf-8")
+
+
+def test_output_folder_inside_the_input_folder_is_not_read_back(tmp_path: Path):
+    folder = tmp_path / "dumps"
+    folder.mkdir()
+    (folder / "generic.csv").write_bytes((FIXTURES / "generic.csv").read_bytes())
+    out = folder / "run"
+    for _ in range(2):
+        code, output = _run("analyze", str(folder), "--out", str(out))
+        assert code == 0, output
+        run = json.loads((out / "run.json").read_text("utf-8"))
+        assert [Path(f["path"]).name for f in run["files"]] == ["generic.csv"]
+
+
+def test_reused_out_loses_only_the_previous_runs_files(tmp_path: Path):
+    out = tmp_path / "out"
+    code, _ = _run("analyze", str(SAMPLE_DUMPS), "--out", str(out))
+    assert code == 0
+    figures = set((out / "figures").glob("*.png"))
+    assert any("campaign_" in p.name for p in figures)
+    (out / "my_notes.md").write_text("mine", "utf-8")
+    code, _ = _run("analyze", str(FIXTURES / "generic.csv"), "--out", str(out))
+    assert code == 0
+    assert (out / "my_notes.md").read_text("utf-8") == "mine"
+    assert not any("campaign_" in p.name for p in (out / "figures").glob("*.png"))

@@ -595,6 +595,10 @@ def _read_one(
         name = fmt or _sniff(inp, opened.head)
         stats = _file_stats(inp, opened.encoding, name)
         if name == "empty":
+            if opened.cut:  # cut before its first whole record
+                _, rej, n, _ = _cut_block(inp.display, opened.cut, opened.tail)
+                stats.update(rows_read=n, rejected=n)
+                return stats, empty_comments(), rej
             return stats, empty_comments(), empty_rejects()
         report = partial(progress, "ingest", info=inp.display)
         if _by_lines(name, opened.head):

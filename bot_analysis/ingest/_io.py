@@ -15,9 +15,9 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
-from isal import igzip
+from isal import isal_zlib
 
 from ..errors import InputError
 
@@ -136,30 +136,34 @@ def _decompressed(inp: InputFile) -> IO[bytes]:
     elif head.startswith(b"\x28\xb5\x2f\xfd"):
         kind = "zstd"
     if kind == "gzip":
-        # ISA-L's gzip: the same stream, decompressed about 3x faster than zlib's
-        return _Guard(igzip.IGzipFile(fileobj=raw), "gzip")
+        # ISA-L's zlib: the same stream, decompressed about 3x faster than zlib's
+        return _Guard(_Frames(raw, lambda: isal_zlib.decompressobj(wbits=31), "gzip"), "gzip")
     if kind == "bz2":
-        return _Guard(bz2.BZ2File(raw), "bz2")  # type: ignore[arg-type]
+        return _Guard(_Frames(raw, bz2.BZ2Decompressor, "bz2"), "bz2")
     if kind == "zstd":
-        return _Guard(_Zstd(raw), "zstd")
+        import zstandard
+
+        # Pushshift/Arctic Shift dumps use a long window.
+        dctx = zstandard.ZstdDecompressor(max_window_size=2**31)
+        return _Guard(_Frames(raw, dctx.decompressobj, "zstd"), "zstd")
     if inp.member is not None:
         return _Guard(raw, "zip")
     return raw
 
 
-class _Zstd(io.RawIOBase):
-    """Zstandard frames, one after another, decompressed; a stream that ends inside a frame
-    raises EOFError (zstandard's stream_reader just stops, and rows went missing)."""
+class _Frames(io.RawIOBase):
+    """A compressed stream of one or more members (gzip members, bz2 streams, zstd frames),
+    decompressed by feeding ``new()``'s decompressor; a stream that ends inside a member
+    raises EOFError after everything before the cut was given (a file object's read() loses
+    the block it was decompressing, and zstandard's stream_reader just stopped)."""
 
-    def __init__(self, raw: IO[bytes]) -> None:
-        import zstandard
-
-        # Pushshift/Arctic Shift dumps use a long window.
-        self._dctx = zstandard.ZstdDecompressor(max_window_size=2**31)
-        self._obj = self._dctx.decompressobj()
+    def __init__(self, raw: IO[bytes], new: Any, codec: str) -> None:
         self._raw = raw
-        self._buf = b""
-        self._fed = False  # the current frame has input
+        self._new = new
+        self._obj = new()
+        self._codec = codec
+        self._buf = memoryview(b"")
+        self._fed = False  # the current member has input
 
     def readable(self) -> bool:
         return True
@@ -169,15 +173,19 @@ class _Zstd(io.RawIOBase):
             chunk = self._raw.read(1 << 20)
             if not chunk:
                 if self._fed and not self._obj.eof:
-                    raise EOFError("zstd stream ended inside a frame")
+                    raise EOFError(f"the {self._codec} data ends inside a compressed block")
                 return 0
+            parts = []
             while chunk:
-                if self._obj.eof:  # the next frame
-                    self._obj = self._dctx.decompressobj()
+                if self._obj.eof:  # the next member
+                    self._obj = self._new()
                     self._fed = False
-                self._buf += self._obj.decompress(chunk)
+                parts.append(self._obj.decompress(chunk))
                 self._fed = True
                 chunk = self._obj.unused_data if self._obj.eof else b""
+                if chunk and not chunk.strip(b"\x00"):
+                    chunk = b""  # zero padding after the last member
+            self._buf = memoryview(b"".join(parts))
         n = min(len(b), len(self._buf))
         b[:n] = self._buf[:n]
         self._buf = self._buf[n:]
