@@ -88,6 +88,29 @@ def _cid(nodes: list[str]) -> str:
     return "k" + hashlib.sha1("\n".join(sorted(nodes)).encode()).hexdigest()[:10]
 
 
+def _campaign_ids(df: pl.DataFrame) -> list[str]:
+    """A unique id per candidate, from its content, so that a rerun gives the same ids: the
+    hash of its accounts; where candidates share their accounts (one set of accounts posting
+    several talking points), the hash of the accounts and the clusters; the few left alike
+    get ``-2``, ``-3`` in the order of their clusters."""
+    nodes = df["nodes"].to_list()
+    clusters = df["cluster_set"].to_list()
+    ids = [_cid(n) for n in nodes]
+    seen: dict[str, int] = {}
+    for i in ids:
+        seen[i] = seen.get(i, 0) + 1
+    out = []
+    for i, n, c in zip(ids, nodes, clusters, strict=True):
+        out.append(i if seen[i] == 1 else _cid([*n, "\x00clusters", *c]))
+    order = sorted(range(len(out)), key=lambda k: (out[k], clusters[k], nodes[k]))
+    count: dict[str, int] = {}
+    for k in order:
+        count[out[k]] = count.get(out[k], 0) + 1
+        if count[out[k]] > 1:
+            out[k] = f"{out[k]}-{count[out[k]]}"
+    return out
+
+
 def assemble_campaigns(
     comments: pl.DataFrame,
     clusters: pl.DataFrame,
@@ -293,6 +316,7 @@ def _score(
         pl.col("coordination_score").fill_null(0).mean().alias("synchrony"),
         pl.col("node").str.extract(r"^([^:]+):", 1).unique().sort().alias("platforms"),
         pl.col("node").unique().sort().alias("nodes"),
+        pl.col("cluster_id").drop_nulls().unique().sort().alias("cluster_set"),
     )
     text_sim = shared.group_by("cand").agg(pl.col("n").sum().alias("n_shared"))
     rep = shared.group_by("cand").agg(
@@ -374,10 +398,8 @@ def _score(
         (
             (pl.col("score") >= cfg.flag_threshold) & (pl.col("n_accounts") >= cfg.min_accounts)
         ).alias("flagged"),
-        pl.col("nodes")
-        .map_elements(lambda n: _cid(n.to_list()), return_dtype=pl.String)
-        .alias("campaign_id"),
-    )
+        pl.Series("campaign_id", _campaign_ids(df), dtype=pl.String),
+    ).drop("cluster_set")
     rows = df.to_dicts()
     signals, summaries = [], []
     for r in rows:

@@ -14,24 +14,37 @@ import polars as pl
 __all__ = ["neutralize_csv", "write_csv"]
 
 _DANGEROUS = r"^[=+\-@\t\r]"
+# An identifier made only of letters, digits and ``_ . : -`` (with a leading sign, as VK's
+# ``-26554047_48988``) holds no function call, no DDE ``|`` and no space: a spreadsheet can
+# at worst read it as arithmetic, never run it. Such ids are written as they are, so that
+# every exported table joins with the others and with the Parquet files.
+_SAFE_ID = r"^[-+]?[\w.:]+(?:-[\w.:]+)*$"
+
+
+def _is_id(column: str) -> bool:
+    """Identifier columns: ``*_id``, ``*_ids`` and the graph's node columns."""
+    return column.endswith(("_id", "_ids")) or column in ("node", "a", "b", "id")
 
 
 def neutralize_csv(df: pl.DataFrame) -> pl.DataFrame:
-    """Prefix dangerous string cells with ``'`` (every String column; numbers are untouched).
+    """Prefix dangerous string cells with ``'`` (every String column; numbers are untouched);
+    identifiers of a safe shape are kept as they are (see ``_SAFE_ID``).
 
     Examples
     --------
-    >>> neutralize_csv(pl.DataFrame({"t": ["=cmd|' /C calc'!A0", "ok", "-1"]}))["t"].to_list()
-    ["'=cmd|' /C calc'!A0", 'ok', "'-1"]
+    >>> df = pl.DataFrame({"text": ["=cmd|' /C calc'!A0", "ok", "-1"],
+    ...                    "comment_id": ["-26554047_48988", "=HYPERLINK(1)", "+1"]})
+    >>> neutralize_csv(df).rows()
+    [("'=cmd|' /C calc'!A0", '-26554047_48988'), ('ok', "'=HYPERLINK(1)"), ("'-1", '+1')]
     """
-    exprs = [
-        pl.when(pl.col(c).str.contains(_DANGEROUS))
-        .then(pl.lit("'") + pl.col(c))
-        .otherwise(pl.col(c))
-        .alias(c)
-        for c, t in df.schema.items()
-        if t == pl.String
-    ]
+    exprs = []
+    for c, t in df.schema.items():
+        if t != pl.String:
+            continue
+        bad = pl.col(c).str.contains(_DANGEROUS)
+        if _is_id(c):
+            bad = bad & ~pl.col(c).str.contains(_SAFE_ID)
+        exprs.append(pl.when(bad).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c))
     return df.with_columns(exprs) if exprs else df
 
 

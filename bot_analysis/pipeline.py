@@ -506,8 +506,10 @@ def write_outputs(result: Result, out: str | Path, engine: Engine | None = None)
             sink = result.spill.restore(comments, order).sink_parquet
             io.call(partial(sink, out / "comments.parquet", compression="lz4"))
             written.append(out / "comments.parquet")
+        clusters_out = None
         if result.campaigns is not None and result.coordination is not None:
-            written += _write_findings(result, comments, acc, out, io)
+            found, clusters_out = _write_findings(result, comments, acc, out, io)
+            written += found
         written.append(io.csv(result.ingest.rejects, out / "rejects.csv"))
         if result.neardup is not None and result.campaigns is None:
             written.append(io.csv(result.neardup.clusters, out / "clusters.csv"))
@@ -521,7 +523,7 @@ def write_outputs(result: Result, out: str | Path, engine: Engine | None = None)
                 result.run_info(),
                 comments,
                 result.campaigns.campaigns,
-                pl.read_csv(out / "clusters.csv", infer_schema_length=10_000),
+                clusters_out,
                 acc,
                 result.coordination.graph,
                 result.bursts if result.bursts is not None else pl.DataFrame(),
@@ -567,15 +569,16 @@ class _Writes:
 
 def _write_findings(
     result: Result, comments: pl.DataFrame, acc: pl.DataFrame | None, out: Path, io: _Writes
-) -> list[Path]:
-    """clusters, campaigns, flagged comments, accounts, graph, bursts and review files."""
+) -> tuple[list[Path], pl.DataFrame | None]:
+    """clusters, campaigns, flagged comments, accounts, graph, bursts and review files;
+    returns the paths and the clusters table (the report shows it as written, unguarded)."""
     if (
         result.campaigns is None
         or result.coordination is None
         or result.neardup is None
         or acc is None
     ):
-        return []
+        return [], None
     written = []
     camp = result.campaigns.campaigns
     flagged_ids = (
@@ -677,7 +680,7 @@ def _write_findings(
         written.append(io.csv(result.bursts, out / "bursts.csv"))
     review = _review_rows(camp, clusters, flagged_ids, result.reviews)
     written.append(io.csv(review, out / "review.csv"))
-    return written
+    return written, clusters.select(cols)
 
 
 def _accounts_table(

@@ -378,3 +378,75 @@ def test_reused_out_loses_only_the_previous_runs_files(tmp_path: Path):
     assert code == 0
     assert (out / "my_notes.md").read_text("utf-8") == "mine"
     assert not any("campaign_" in p.name for p in (out / "figures").glob("*.png"))
+
+
+# --- exported tables join; ids unique ---------------------------------------------------------
+
+
+def test_exported_ids_join_and_no_cell_starts_a_formula(tmp_path: Path):
+    import csv
+
+    out = tmp_path / "out"
+    code, output = _run("analyze", str(SAMPLE_DUMPS), "--out", str(out))
+    assert code == 0, output
+    parquet = pl.read_parquet(out / "comments.parquet").select("platform", "comment_id")
+    flagged = pl.read_csv(out / "flagged_comments.csv", infer_schema=False)
+    assert flagged["comment_id"].str.starts_with("-").any()  # VK ids, as they are
+    joined = flagged.join(parquet, on=["platform", "comment_id"], how="inner")
+    assert joined.height == flagged.height
+    clusters = pl.read_csv(out / "clusters.csv", infer_schema=False)
+    assert set(flagged["cluster_id"].drop_nulls()) <= set(clusters["cluster_id"])
+    accounts = pl.read_csv(out / "accounts.csv", infer_schema=False)
+    assert set(flagged["account_id"]) <= set(accounts["account_id"])
+    # no cell of any CSV starts a formula, except identifiers of the safe shape
+    safe_id = r"^[-+]?[\w.:]+(?:-[\w.:]+)*$"
+    for path in out.glob("*.csv"):
+        with open(path, encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh):
+                for col, cell in row.items():
+                    if cell and cell[0] in "=+-@\t\r":
+                        assert col.endswith(("_id", "_ids")) or col in ("a", "b", "id"), (
+                            path.name,
+                            col,
+                            cell,
+                        )
+                        assert pl.Series([cell]).str.contains(safe_id)[0], (path.name, cell)
+    html = (out / "index.html").read_text("utf-8")
+    assert "&#39;+1" not in html
+    assert "'-26554047" not in html
+
+
+def test_campaign_ids_are_unique_and_stable(tmp_path: Path):
+    # one set of accounts posting three talking points: three candidates, three ids
+    rows = ["comment_id,account_id,created_at,text"]
+    points = [
+        "Запад проиграл, БРИКС строит новый справедливый мировой порядок для всех народов",
+        "Санкции бьют по Европе сильнее всего, цены на газ выросли втрое за этот год",
+        "Казанский саммит показал что Россия не в изоляции, делегации из тридцати стран",
+    ]
+    n = 0
+    for day, point in enumerate(points):
+        for rep in range(4):
+            for a in range(12):
+                t = f"2024-10-{20 + day:02d}T{8 + rep * 3:02d}:00:{a * 3:02d}Z"
+                rows.append(f'{n},acc{a},{t},"{point}"')
+                n += 1
+    rng = __import__("random").Random(0)
+    words = "дом сад кот лес мир час год день ночь утро вечер город река поле".split()
+    for i in range(3_000):
+        text = " ".join(rng.choice(words) for _ in range(8))
+        rows.append(
+            f"{n},bg{i % 400},2024-10-{18 + i % 7:02d}T{i % 24:02d}:{i % 60:02d}:00Z,{text}"
+        )
+        n += 1
+    path = tmp_path / "three.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    ids = []
+    for k in range(2):
+        out = tmp_path / f"out{k}"
+        code, output = _run("analyze", str(path), "--out", str(out))
+        assert code == 0, output
+        camp = pl.read_csv(out / "campaigns.csv", infer_schema=False)
+        assert camp["campaign_id"].n_unique() == camp.height
+        ids.append(camp["campaign_id"].to_list())
+    assert ids[0] == ids[1]
