@@ -1,14 +1,26 @@
 # The two set-up commands of the README: `make demo` and `make test`.
-# A fresh machine needs only Python 3.11 and make.
+# A fresh machine needs only Python 3.11 or newer and make; another interpreter than
+# `python3` is named with PYTHON, e.g. `make test PYTHON=python3.12`.
 .PHONY: install lint browser test demo format benchmark evaluate sample clean
 
-PYTHON ?= python3.11
+PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-$(VENV)/.ok: pyproject.toml
+# the virtual environment, made by a Python that is new enough
+$(VENV)/.python:
+	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v >= (3, 11) else "bot-analysis needs Python 3.11 or newer, and $(PYTHON) is %d.%d: name another with make PYTHON=python3.12" % v[:2])'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
+	touch $@
+
+# what the tool needs to run (make demo) ...
+$(VENV)/.ok-run: pyproject.toml $(VENV)/.python
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+# ... and what its tests and tools need (make test)
+$(VENV)/.ok: pyproject.toml $(VENV)/.ok-run
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $@
 
@@ -30,7 +42,7 @@ browser:
 test: lint browser
 	$(BIN)/python -m pytest
 
-demo: install
+demo: $(VENV)/.ok-run
 	$(BIN)/bot-analysis analyze sample_data/dumps --out reports/demo
 	@echo "demo report: $(CURDIR)/reports/demo/index.html"
 

@@ -12,12 +12,15 @@ them against datasketch, scipy and plain Python.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
+import numba
 import numpy as np
-from numba import njit
 
 __all__ = [
     "bucket_pair_keys",
@@ -33,6 +36,29 @@ __all__ = [
 
 
 _M32 = 0xFFFFFFFF
+
+
+def njit(**options: Any) -> Callable[[Any], Any]:
+    """numba's ``njit`` with ``cache=True`` that works where nothing beside the package or
+    under HOME can be written (a read-only install run by a service account): the cache then
+    goes to a folder of this user's in the system's temporary folder, and when even that
+    fails, the kernels are compiled in memory for this process only."""
+
+    def decorate(fn: Any) -> Any:
+        try:
+            return numba.njit(**options)(fn)
+        except RuntimeError:  # "cannot cache function ...: no locator available"
+            if options.get("cache") and not numba.config.CACHE_DIR:
+                folder = Path(tempfile.gettempdir()) / f"bot_analysis-numba-{os.getuid()}"
+                try:
+                    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+                    numba.config.CACHE_DIR = str(folder)
+                    return numba.njit(**options)(fn)
+                except (OSError, RuntimeError):
+                    pass
+            return numba.njit(**{**options, "cache": False})(fn)
+
+    return decorate
 
 
 @njit(cache=True, inline="always")

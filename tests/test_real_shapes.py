@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import gzip
 import json
+import tempfile
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot_analysis.cli import cli
 from bot_analysis.ingest import read_inputs
@@ -450,3 +454,165 @@ def test_campaign_ids_are_unique_and_stable(tmp_path: Path):
         assert camp["campaign_id"].n_unique() == camp.height
         ids.append(camp["campaign_id"].to_list())
     assert ids[0] == ids[1]
+
+
+# --- compiled kernels where nothing can be cached ---------------------------------------------
+
+
+def _kernels_without_locators(tmp_path: Path, allow_temp: bool) -> str:
+    """Import the kernels in a fresh process whose HOME cannot be written and in which numba
+    finds no cache folder beside the package (as in a read-only install): the reported
+    'cannot cache function ... no locator available'."""
+    import subprocess
+    import sys
+
+    locators = "[caching.UserProvidedCacheLocator]" if allow_temp else "[]"
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    code = f"""
+from numba.core import caching
+caching.CacheImpl._locator_classes = {locators}
+import numpy as np
+from bot_analysis import _kernels
+keys = np.array([1, 1, 2, 5, 5, 5], dtype=np.int64)
+values, counts, n_distinct, _ = _kernels.count_sorted(keys, 2)
+assert values.tolist() == [1, 5] and counts.tolist() == [2, 3] and n_distinct == 3
+cached = type(_kernels.count_sorted._cache).__name__ != "NullCache"
+import numba
+print(numba.config.CACHE_DIR if cached else "in memory")
+"""
+    env = {**__import__("os").environ, "HOME": "/nonexistent", "TMPDIR": str(tmp)}
+    env.pop("NUMBA_CACHE_DIR", None)
+    res = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False
+    )
+    assert res.returncode == 0, res.stderr
+    return res.stdout.strip()
+
+
+def test_kernels_compile_where_nothing_can_be_cached(tmp_path: Path):
+    (tmp_path / "a").mkdir()
+    where = _kernels_without_locators(tmp_path / "a", allow_temp=True)
+    assert where.startswith(str(tmp_path / "a" / "tmp"))
+    (tmp_path / "b").mkdir()
+    assert _kernels_without_locators(tmp_path / "b", allow_temp=False) == "in memory"
+
+
+# --- property: random mixes of valid and broken records, every format shape -------------------
+
+_TEXT_KINDS = st.sampled_from(["words", "emoji", "nul", "long", "control"])
+
+
+def _text(kind: str, i: int) -> str:
+    if kind == "emoji":
+        return ["👍", "🙏", "👍👍", "🔥🔥🔥", "❤️"][i % 5]
+    if kind == "nul":
+        return f"nul\x00inside {i}"
+    if kind == "long":
+        return f"long {i} " + "слово " * 12_000  # a line of over 64 KiB
+    if kind == "control":
+        return f"\u202egnp.exe {i} \u200b\x07"
+    return f"Саммит БРИКС показал {i} что мир многополярный"
+
+
+@st.composite
+def _dump(draw: Any) -> tuple[str, bool, list[tuple[str, str | None, str]]]:
+    """(shape, gzip?, records): each record is (id, breakage or None, text kind)."""
+    shape = draw(st.sampled_from(["ndjson", "csv", "vk_jsonl", "twarc2_flat"]))
+    n = draw(st.integers(1, 25))
+    recs = []
+    for i in range(n):
+        broken = draw(st.sampled_from([None, None, None, "time", "text", "json"]))
+        recs.append((str(1000 + i), broken, draw(_TEXT_KINDS)))
+    return shape, draw(st.booleans()), recs
+
+
+def _write_dump(folder: Path, shape: str, gz: bool, recs: list) -> Path:
+    lines: list[str] = []
+    t0 = 1_709_630_000
+    if shape == "csv":
+        import csv
+        import io
+
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(["comment_id", "account_id", "created_at", "text"])
+        for k, (cid, b, kind) in enumerate(recs):
+            text = "" if b == "text" else _text(kind, k)
+            when = "yesterday" if b == "time" else f"2024-03-05T10:{k % 60:02d}:00Z"
+            if b == "json":
+                buf.write(f'{cid},"broken\n')  # an unclosed quote: the rest is one bad field
+                continue
+            w.writerow([cid, f"a{k % 4}", when, text])
+        data = buf.getvalue()
+    else:
+        for k, (cid, b, kind) in enumerate(recs):
+            text = "   " if b == "text" else _text(kind, k)
+            if shape == "ndjson":
+                rec: dict = {
+                    "comment_id": cid,
+                    "account_id": f"a{k % 4}",
+                    "created_at": "yesterday" if b == "time" else f"2024-03-05T10:{k % 60:02d}:00Z",
+                    "text": text,
+                }
+            elif shape == "vk_jsonl":
+                item = {
+                    "id": int(cid),
+                    "from_id": 100 + k % 4,
+                    "post_id": 7,
+                    "owner_id": -26554047,
+                    "date": "yesterday" if b == "time" else t0 + k,
+                    "text": text,
+                }
+                rec = {"response": {"count": 1, "items": [item]}}
+            else:
+                rec = {
+                    "id": str(10**18 + int(cid)),
+                    "text": text,
+                    "created_at": "03/05/2024" if b == "time" else "2024-03-05T10:00:00.000Z",
+                    "author_id": str(k % 4),
+                    "conversation_id": "1",
+                    "author": {"username": "u"},
+                }
+            line = json.dumps(rec, ensure_ascii=False)
+            lines.append(line[: len(line) // 2] if b == "json" else line)
+        data = "\n".join(lines) + "\n"
+    ext = {"ndjson": "ndjson", "csv": "csv", "vk_jsonl": "jsonl", "twarc2_flat": "jsonl"}[shape]
+    path = folder / f"dump.{ext}{'.gz' if gz else ''}"
+    raw = data.encode("utf-8")
+    path.write_bytes(gzip.compress(raw) if gz else raw)
+    return path
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(dump=_dump())
+def test_random_real_shaped_dumps_never_break_a_run(tmp_path: Path, dump: tuple) -> None:
+    shape, gz, recs = dump
+    folder = Path(tempfile.mkdtemp(dir=tmp_path))
+    path = _write_dump(folder, shape, gz, recs)
+    out = folder / "out"
+    res = CliRunner().invoke(cli, ["analyze", str(path), "--out", str(out), "-q"])
+    text = res.output
+    assert "Traceback" not in text
+    assert "internal error" not in text
+    assert res.exit_code in (0, 1), text
+    run = json.loads((out / "run.json").read_text("utf-8"))
+    c = run["counts"]
+    assert c["rows_read"] == c["accepted"] + c["rejected"] + c["duplicates_dropped"]
+    if res.exit_code == 1:
+        assert sum(line.startswith("Error:") for line in text.splitlines()) == 1
+        assert c["accepted"] == 0
+        return
+    if shape == "csv":  # an unclosed quote makes the rest of the file one field: by design
+        cut = next((k for k, r in enumerate(recs) if r[1] == "json"), len(recs))
+        recs = recs[:cut]
+    valid = {cid for cid, b, _ in recs if b is None}
+    got = pl.read_parquet(out / "comments.parquet")["comment_id"].to_list()
+    ids = {g.rsplit("_", 1)[-1] for g in got} | {str(int(g) - 10**18) for g in got if len(g) > 18}
+    assert valid <= ids, (shape, sorted(valid - ids))
+    if shape != "csv":
+        assert c["rows_read"] == len(recs)
