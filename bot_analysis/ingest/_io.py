@@ -46,7 +46,8 @@ OUTPUT_MARKER = ".bot-analysis-output"
 
 @dataclass
 class InputFile:
-    """One input as the user named it (a file, or one member of a zip archive)."""
+    """One input as the user named it (a file, or one member of a zip archive): ``path`` is
+    absolute, so that it means the same file on a Dask worker; ``display`` is as given."""
 
     path: Path
     member: str | None = None
@@ -106,9 +107,9 @@ def expand_inputs(paths: list[str | Path]) -> list[InputFile]:
             except zipfile.BadZipFile:
                 raise InputError(f"{f} is not a readable zip archive") from None
             for m in members:
-                out.append(InputFile(f, m, f"{f}!{m}", size, in_folder=True))
+                out.append(InputFile(f.absolute(), m, f"{f}!{m}", size, in_folder=True))
         else:
-            out.append(InputFile(f, None, str(f), size, in_folder=in_folder))
+            out.append(InputFile(f.absolute(), None, str(f), size, in_folder=in_folder))
     return out
 
 
