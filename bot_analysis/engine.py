@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import multiprocessing as mp
 import os
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
@@ -198,6 +199,8 @@ class DaskEngine(Engine):
     """
 
     name = "dask"
+    retries = 2
+    """A task that raises is run again this many times (a worker's transient failure)."""
 
     def __init__(self, scheduler: str | None = None, workers: int | None = None) -> None:
         try:
@@ -226,15 +229,13 @@ class DaskEngine(Engine):
             self.workers = len(self.client.scheduler_info().get("workers", {})) or 1
 
     def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        # large data goes to a worker first (scatter), not inside the task graph
-        args = tuple(self._scatter(a) for a in args)
-        return self.client.submit(fn, *args, pure=False, **kwargs)
-
-    def _scatter(self, a: Any) -> Any:
-        big = (isinstance(a, bytes | list) and len(a) > 10_000) or (
-            hasattr(a, "estimated_size") and a.estimated_size() > 1_000_000
-        )
-        return self.client.scatter([a], hash=False)[0] if big else a
+        # Arguments travel inside the task, never scattered: data scattered to a worker dies
+        # with it ("already forgotten"), while a task the scheduler holds is run again on
+        # another worker, and so are the tasks whose results a lost worker held. Dask warns
+        # about large tasks; here that is the price of surviving a worker restart.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*[Ll]arge.*", category=UserWarning)
+            return self.client.submit(fn, *args, pure=False, retries=self.retries, **kwargs)
 
     def gather(self, handles: Sequence[Any]) -> list[Any]:
         return list(self.client.gather(list(handles)))

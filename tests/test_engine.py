@@ -188,3 +188,52 @@ def _alive(pid: int) -> bool:
     # a zombie has exited; it only waits for its parent to collect it
     with open(f"/proc/{pid}/stat", encoding="ascii") as f:
         return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.mark.parametrize("stage", ["ingest", "neardup"])
+def test_dask_run_survives_a_killed_worker(inline_outcome, stage):
+    """A worker process killed mid-run (as by the out-of-memory killer) is restarted by its
+    nanny; the tasks it held run again elsewhere and the run gives the same result."""
+    pytest.importorskip("distributed")
+    import logging
+    import os
+    import signal
+    import threading
+    import time
+
+    from distributed import LocalCluster
+
+    from bot_analysis.engine import DaskEngine
+
+    cluster = LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=logging.CRITICAL,
+    )
+    engine = DaskEngine(scheduler=cluster.scheduler_address)
+    target = {"ingest": "parse_block", "neardup": "text_signatures"}[stage]
+    killed: list[str] = []
+
+    def kill_when_busy() -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not killed:
+            for worker, keys in engine.client.processing().items():
+                if any(target in str(k) for k in keys):
+                    pid = engine.client.run(os.getpid, workers=[worker])[worker]
+                    os.kill(pid, signal.SIGKILL)
+                    killed.append(worker)
+                    return
+            time.sleep(0.01)
+
+    watcher = threading.Thread(target=kill_when_busy, daemon=True)
+    try:
+        watcher.start()
+        result = analyze([DUMPS], Config(), engine=engine)
+        watcher.join(timeout=5)
+        assert killed, f"no {target} task was seen running"
+        _assert_same(inline_outcome, _outcome(result))
+    finally:
+        engine.close()
+        cluster.close()
