@@ -148,15 +148,19 @@ def assemble_campaigns(
         .agg(pl.col("node").n_unique().alias("k"))
         .filter(pl.col("k") >= 3)
     )
-    links = shared_cl.join(shared_cl, on="cluster_id").filter(pl.col("cand") < pl.col("cand_right"))
+    # candidates and clusters as one bipartite graph: two candidates are one when a path of
+    # shared clusters joins them (linear in the pairs of cluster and candidate; pairing the
+    # candidates of each cluster grew with the square of a popular cluster's communities)
     merge = nx.Graph()
     merge.add_nodes_from(members["cand"].unique().to_list())
-    merge.add_edges_from(links.select("cand", "cand_right").unique().rows())
-    rename = {
-        n: min(comp, key=lambda x: int(x[1:]))
-        for comp in nx.connected_components(merge)
-        for n in comp
-    }
+    merge.add_edges_from(
+        (cand, "\x00" + cl) for cl, cand in shared_cl.select("cluster_id", "cand").iter_rows()
+    )
+    rename = {}
+    for comp in nx.connected_components(merge):
+        cands = [n for n in comp if not n.startswith("\x00")]
+        first = min(cands, key=lambda x: int(x[1:]))
+        rename.update(dict.fromkeys(cands, first))
     members = members.with_columns(pl.col("cand").replace_strict(rename, return_dtype=pl.String))
     cm = cm.with_columns(pl.col("cand").replace_strict(rename, return_dtype=pl.String))
     # clusters a community dominates: its members are at least half of the cluster's accounts

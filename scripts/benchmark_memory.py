@@ -11,7 +11,8 @@ Shapes:
   hundreds of rare items: the shape that attached every item list to every comment);
 - ``one_group``: 200 accounts post everything, with 16,000 distinct hashtags (a real
   operation's year of tweets);
-- ``one_thread``: every comment on one thread, by 20,000 accounts.
+- ``one_thread``: every comment on one thread, by 20,000 accounts;
+- ``one_account``: one account writes 100,000 of the comments.
 
 Usage:
   python scripts/benchmark_memory.py                       # every shape at 250k and 1M
@@ -105,7 +106,21 @@ def _frame(accounts: np.ndarray, t: np.ndarray, texts: np.ndarray, threads: np.n
     )
 
 
-SHAPES = {"items": shape_items, "one_group": shape_one_group, "one_thread": shape_one_thread}
+def shape_one_account(n: int, rng: np.random.Generator) -> pl.DataFrame:
+    """One account writes 100,000 comments (a news feed, a bot) among ordinary ones."""
+    accounts = rng.integers(0, max(n // 10, 1), n).astype(str)
+    accounts[: min(100_000, n // 2)] = "the_feed"
+    t = _T0 + np.sort(rng.integers(0, 30 * 86_400, n))
+    threads = rng.integers(0, n // 50 + 1, n).astype(str)
+    return _frame(accounts, t, _texts(rng, n), threads)
+
+
+SHAPES = {
+    "items": shape_items,
+    "one_group": shape_one_group,
+    "one_thread": shape_one_thread,
+    "one_account": shape_one_account,
+}
 
 
 def ensure(work: Path, shape: str, n: int, seed: int) -> Path:

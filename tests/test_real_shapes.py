@@ -59,7 +59,8 @@ def test_long_line_vk_jsonl_reads_every_record(tmp_path: Path, compress: bool):
     assert r.rejects.height == 0
 
 
-def test_long_line_twarc2_raw_pages(tmp_path: Path):
+@pytest.mark.parametrize("compress", [False, True])
+def test_long_line_twarc2_raw_pages(tmp_path: Path, compress: bool):
     page = json.loads((FIXTURES / "twarc2_raw.jsonl").read_text("utf-8").splitlines()[0])
     tweet = page["data"][0]
     pages = []
@@ -69,8 +70,9 @@ def test_long_line_twarc2_raw_pages(tmp_path: Path):
             t = dict(tweet, id=str(10**18 + p * 1000 + i), text=f"tweet {p} {i} " + "x" * 500)
             data.append(t)
         pages.append(json.dumps(dict(page, data=data)))
-    path = tmp_path / "raw.jsonl"
-    path.write_text("\n".join(pages) + "\n", encoding="utf-8")
+    data = ("\n".join(pages) + "\n").encode("utf-8")
+    path = tmp_path / ("raw.jsonl.gz" if compress else "raw.jsonl")
+    path.write_bytes(gzip.compress(data) if compress else data)
     r = read_inputs([path])
     assert r.files[0]["format"] == "twarc2_jsonl"
     assert r.comments.height == 900
@@ -616,3 +618,58 @@ def test_random_real_shaped_dumps_never_break_a_run(tmp_path: Path, dump: tuple)
     assert valid <= ids, (shape, sorted(valid - ids))
     if shape != "csv":
         assert c["rows_read"] == len(recs)
+
+
+# --- degenerate shapes: every stage correct and bounded ---------------------------------------
+
+
+def _shape_rows(shape: str, n: int = 4_000) -> list[tuple[str, str, str, str, str]]:
+    """(comment_id, account_id, created_at, text, thread_id) rows of one degenerate shape."""
+    words = "мир дом лес река город поле небо море гора сад кот пёс день ночь".split()
+    rows = []
+    for i in range(n):
+        text = " ".join(words[(i * 7 + k * 3) % len(words)] for k in range(6)) + f" {i}"
+        account, thread = f"a{i % 300}", f"t{i % 50}"
+        sec = i * 37
+        if shape == "one_account":
+            account = "the_only_one"
+        elif shape == "one_thread":
+            thread = "the_thread"
+        elif shape == "same_second":
+            sec = 0
+        elif shape == "punctuation":
+            text = ["!!!", "...", "?!", "—", "+1", "))))"][i % 6]
+        elif shape == "many_hashtags":
+            text += " " + " ".join(f"#tag{(i + k) % 2_000}" for k in range(3))
+            account = f"g{i % 20}"  # one small group, 2,000 distinct hashtags
+        elif shape == "huge_comment" and i % 500 == 0:
+            text = " ".join(f"#h{k}" for k in range(1_000))
+        day, rest = 1 + sec // 86_400, sec % 86_400
+        ts = f"2024-03-{day:02d}T{rest // 3600:02d}:{rest // 60 % 60:02d}:{rest % 60:02d}Z"
+        rows.append((str(i), account, ts, text, thread))
+    return rows
+
+
+@pytest.mark.parametrize(
+    "shape",
+    ["one_account", "one_thread", "same_second", "punctuation", "many_hashtags", "huge_comment"],
+)
+def test_degenerate_shapes_analyze(tmp_path: Path, shape: str):
+    from bot_analysis.pipeline import analyze, write_outputs
+
+    rows = _shape_rows(shape)
+    path = tmp_path / f"{shape}.csv"
+    pl.DataFrame(
+        rows,
+        schema=["comment_id", "account_id", "created_at", "text", "thread_id"],
+        orient="row",
+    ).write_csv(path)
+    result = analyze([path])
+    c = result.ingest.counts()
+    assert c["accepted"] == len(rows)
+    assert result.comments.height == len(rows)
+    camp = result.campaigns.campaigns
+    assert camp["campaign_id"].n_unique() == camp.height
+    assert camp.filter(pl.col("score").is_nan() | (pl.col("score") > 1)).height == 0
+    write_outputs(result, tmp_path / "out")
+    assert (tmp_path / "out" / "index.html").exists()
