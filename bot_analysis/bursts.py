@@ -21,7 +21,13 @@ __all__ = ["burst_states", "bursts_table"]
 
 
 def burst_states(
-    counts: np.ndarray, levels: int = 3, s: float = 3.0, gamma: float = 1.0
+    counts: np.ndarray,
+    levels: int = 3,
+    s: float = 3.0,
+    gamma: float = 1.0,
+    *,
+    base: np.ndarray | None = None,
+    n_bins: int | None = None,
 ) -> np.ndarray:
     """The Viterbi state (0 = base rate) of every bin of every series.
 
@@ -35,6 +41,9 @@ def burst_states(
         Rate ratio between consecutive states.
     gamma : float
         Cost of moving up one level, in units of ``ln(T)``.
+    base, n_bins : optional
+        Each series' base rate and the number of bins of its whole span, when ``counts``
+        holds a window of it (see :func:`bursts_table`); default: ``counts``' own.
 
     Returns
     -------
@@ -49,9 +58,9 @@ def burst_states(
     """
     c = np.atleast_2d(np.asarray(counts, dtype=np.float64))
     m, t_len = c.shape
-    base = np.maximum(c.mean(axis=1, keepdims=True), 1e-9)  # (m, 1)
-    rates = base * s ** np.arange(levels)[None, :]  # (m, K)
-    up = gamma * np.log(max(t_len, 2))
+    mean = c.mean(axis=1, keepdims=True) if base is None else base.reshape(m, 1)
+    rates = np.maximum(mean, 1e-9) * s ** np.arange(levels)[None, :]  # (m, K)
+    up = gamma * np.log(max(t_len if n_bins is None else n_bins, 2))
     k = np.arange(levels)
     trans = np.where(k[None, :] > k[:, None], (k[None, :] - k[:, None]) * up, 0.0)  # (K, K)
     cost = np.full((m, levels), np.inf)
@@ -70,6 +79,102 @@ def burst_states(
         states[:, t] = cur
         cur = back[t, rows, cur]
     return states if np.ndim(counts) == 2 else states[0]
+
+
+# Bins of one Viterbi batch (series x bins of their windows): bounds memory (8 bytes of counts
+# and ``levels`` bytes of back-pointers per cell) whatever the number of series and the span.
+_BATCH_CELLS = 4_000_000
+
+
+def _runs(
+    row: np.ndarray,
+    bin_: np.ndarray,
+    weight: np.ndarray,
+    n_rows: int,
+    n_bins: int,
+    levels: int,
+    s: float,
+    gamma: float,
+) -> list[tuple[int, int, int, int, int, float]]:
+    """Burst runs ``(row, level, first bin, last bin, count, expected)`` of every series,
+    sorted by row and bin.
+
+    Each series is run on its own window, from its first to its last event: before its
+    first event the cheapest path is the base state (its rate is the lowest, and a move up
+    costs the same at the first event as before it), and after its last event every path
+    drops to the base state for free; so the window gives the states of the whole span,
+    with the base rate and the move cost of the whole span. Series go in batches of windows
+    of similar length (padded with empty bins, which the same argument leaves at the base
+    state), so the work is the sum of the windows, not series x span.
+    """
+    total = np.bincount(row, weights=weight, minlength=n_rows)
+    base = total / n_bins  # the mean over the whole span
+    first = np.full(n_rows, np.iinfo(np.int64).max, dtype=np.int64)
+    last = np.zeros(n_rows, dtype=np.int64)
+    np.minimum.at(first, row, bin_)
+    np.maximum.at(last, row, bin_)
+    length = last - first + 1
+    # batches: windows of the same power-of-two length class, at most _BATCH_CELLS bins each
+    klass = np.ceil(np.log2(length)).astype(np.int64)
+    order = np.lexsort((np.arange(n_rows), klass))
+    out: list[tuple[int, int, int, int, int, float]] = []
+    start = 0
+    while start < n_rows:
+        width = int(2 ** klass[order[start]])
+        stop = start + 1
+        cap = max(1, _BATCH_CELLS // width)
+        while stop < n_rows and klass[order[stop]] == klass[order[start]] and stop - start < cap:
+            stop += 1
+        rows = order[start:stop]
+        out += _batch_runs(rows, row, bin_, weight, first, base, width, n_bins, levels, s, gamma)
+        start = stop
+    out.sort(key=lambda r: (r[0], r[2]))
+    return out
+
+
+def _batch_runs(
+    rows: np.ndarray,
+    row: np.ndarray,
+    bin_: np.ndarray,
+    weight: np.ndarray,
+    first: np.ndarray,
+    base: np.ndarray,
+    width: int,
+    n_bins: int,
+    levels: int,
+    s: float,
+    gamma: float,
+) -> list[tuple[int, int, int, int, int, float]]:
+    """Burst runs of the series ``rows``, each on ``width`` bins from its first event."""
+    local = np.full(len(first), -1, dtype=np.int64)
+    local[rows] = np.arange(len(rows))
+    sel = local[row] >= 0
+    mat = np.zeros((len(rows), width), dtype=np.float64)
+    np.add.at(mat, (local[row[sel]], bin_[sel] - first[row[sel]]), weight[sel])
+    st = burst_states(mat, levels, s, gamma, base=base[rows], n_bins=n_bins)
+    out = []
+    r_idx, b_idx = np.nonzero(st > 0)
+    if len(r_idx):
+        # runs: consecutive bins of one series at level >= 1
+        new_run = np.ones(len(r_idx), dtype=bool)
+        new_run[1:] = (r_idx[1:] != r_idx[:-1]) | (b_idx[1:] != b_idx[:-1] + 1)
+        starts = np.flatnonzero(new_run)
+        ends = np.concatenate((starts[1:], [len(r_idx)])) - 1
+        for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+            r = int(r_idx[a])
+            b0, b1 = int(b_idx[a]), int(b_idx[b])
+            g = int(rows[r])
+            out.append(
+                (
+                    g,
+                    int(st[r, b0 : b1 + 1].max()),
+                    b0 + int(first[g]),
+                    b1 + int(first[g]),
+                    int(mat[r, b0 : b1 + 1].sum()),
+                    float(base[g] * (b1 - b0 + 1)),
+                )
+            )
+    return out
 
 
 def bursts_table(
@@ -120,32 +225,17 @@ def bursts_table(
     names = keys.select("series", "kind").unique(maintain_order=True)
     idx = names.with_row_index("row")
     keys = keys.join(idx, on=["series", "kind"], how="left", maintain_order="left")
-    mat = np.zeros((names.height, n_bins), dtype=np.float64)
-    weight = series["n"].to_numpy() if "n" in series.columns else 1
-    np.add.at(mat, (keys["row"].to_numpy(), keys["bin"].to_numpy()), weight)
-    st = burst_states(mat, levels, s, gamma)
-    rows_out = []
-    base = mat.mean(axis=1)
-    r_idx, b_idx = np.nonzero(st > 0)
-    if len(r_idx):
-        # runs: consecutive bins of one series at level >= 1
-        new_run = np.ones(len(r_idx), dtype=bool)
-        new_run[1:] = (r_idx[1:] != r_idx[:-1]) | (b_idx[1:] != b_idx[:-1] + 1)
-        starts = np.flatnonzero(new_run)
-        ends = np.concatenate((starts[1:], [len(r_idx)])) - 1
-        for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
-            r = int(r_idx[a])
-            b0, b1 = int(b_idx[a]), int(b_idx[b])
-            rows_out.append(
-                (
-                    r,
-                    int(st[r, b0 : b1 + 1].max()),
-                    b0,
-                    b1,
-                    int(mat[r, b0 : b1 + 1].sum()),
-                    float(base[r] * (b1 - b0 + 1)),
-                )
-            )
+    weight = series["n"].to_numpy() if "n" in series.columns else np.ones(series.height)
+    rows_out = _runs(
+        keys["row"].to_numpy(),
+        keys["bin"].to_numpy(),
+        weight,
+        names.height,
+        n_bins,
+        levels,
+        s,
+        gamma,
+    )
     if not rows_out:
         return bursts_table(series.clear(), bin_s)
     arr = np.array(rows_out, dtype=np.float64)

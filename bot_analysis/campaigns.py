@@ -35,21 +35,12 @@ import numpy as np
 import polars as pl
 
 from .bursts import bursts_table
-from .config import CampaignConfig
+from .config import SUBSCORES, CampaignConfig
 from .coordination import CoordinationResult
 
 __all__ = ["CampaignResult", "assemble_campaigns"]
 log = logging.getLogger(__name__)
 
-SUBSCORES = (
-    "text_similarity",
-    "synchrony",
-    "burstiness",
-    "volume_concentration",
-    "thread_repetition",
-    "shared_rare_items",
-    "cross_platform",
-)
 _BEHAVIOUR = ("synchrony", "volume_concentration")
 # The columns a candidate's comments carry through scoring.
 _CAND_COLS = (

@@ -59,3 +59,60 @@ def test_bursts_table():
     assert row["end"] == t0 + timedelta(hours=21)
     assert row["count"] == 62
     assert row["expected"] < 5
+
+
+def _dense_runs(series: pl.DataFrame, bin_s: int) -> list[tuple]:
+    """The bursts of every series on the whole span's grid (series x bins): the reference
+    that the windowed computation must reproduce."""
+    t_us = series["t"].dt.epoch("us").to_numpy()
+    step = bin_s * 1_000_000
+    t0 = t_us.min() // step * step
+    bins = (t_us - t0) // step
+    names = series["series"].unique(maintain_order=True).to_list()
+    row = np.array([names.index(x) for x in series["series"].to_list()])
+    mat = np.zeros((len(names), int(bins.max()) + 1))
+    np.add.at(mat, (row, bins), 1)
+    st = burst_states(mat)
+    out = []
+    for r in range(len(names)):
+        on = np.flatnonzero(st[r] > 0)
+        if len(on):
+            for run in np.split(on, np.flatnonzero(np.diff(on) > 1) + 1):
+                out.append((names[r], int(run[0]), int(run[-1]), int(mat[r, run].sum())))
+    return sorted(out)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_windows_give_the_bursts_of_the_whole_grid(seed: int):
+    # sparse series over a long span (pushes, stray posts, a busy series): each series is
+    # computed on its own window, and must give what the whole span's grid gives
+    rng = np.random.default_rng(seed)
+    t0 = datetime(2024, 1, 1, tzinfo=UTC)
+    rows = []
+    for k in range(40):
+        n_push = rng.integers(0, 4)
+        for _ in range(n_push):
+            at = rng.integers(0, 2_000)
+            rows += [(f"s{k}", at + rng.integers(0, 3)) for _ in range(rng.integers(5, 40))]
+        rows += [(f"s{k}", rng.integers(0, 2_000)) for _ in range(rng.integers(1, 15))]
+    rows += [("busy", h) for h in rng.integers(0, 2_000, 3_000)]
+    series = pl.DataFrame(
+        {
+            "series": [r[0] for r in rows],
+            "kind": ["cluster"] * len(rows),
+            "t": [t0 + timedelta(hours=int(h)) for _, h in rows],
+        }
+    )
+    got = bursts_table(series, 3600)
+    start0 = series["t"].min()
+    windowed = sorted(
+        (
+            r["series"],
+            int((r["start"] - start0).total_seconds() // 3600),
+            int((r["end"] - start0).total_seconds() // 3600) - 1,
+            r["count"],
+        )
+        for r in got.iter_rows(named=True)
+    )
+    assert windowed == _dense_runs(series, 3600)
+    assert len(windowed) > 0

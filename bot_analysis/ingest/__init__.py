@@ -387,7 +387,7 @@ def read_inputs(
             except InputError as e:
                 if not inp.in_folder:
                     raise
-                skipped.append({"path": inp.display, "why": str(e)})
+                skipped.append(_skip(inp, e))
                 continue
             idx = len(files)
             done += stats["rows_read"]
@@ -402,7 +402,7 @@ def read_inputs(
         for inp, stats in zip([i for i in inputs if i.display in read], files, strict=True):
             stats["sha256"] = digests[inp.path].result()
     for s in skipped:
-        log.warning("skipped: %s", s["why"])
+        log.warning("skipped %s: %s", s["path"], s["why"])
     comments = pl.concat(frames, how="vertical") if frames else empty_comments()
     all_rejects = pl.concat(rejects, how="vertical") if rejects else empty_rejects()
     comments, dup_counts, conflicts = _drop_duplicates(comments)
@@ -504,6 +504,11 @@ def _plan(inp: InputFile, cfg: IngestConfig, fmt: str | None, engine: Engine) ->
     return _WholeFile(engine.submit(read_file, inp, cfg, fmt))
 
 
+def _skip(inp: InputFile, err: InputError) -> dict[str, str]:
+    """A skipped file's entry in ``files_skipped``: its path and why (without the path)."""
+    return {"path": inp.display, "why": str(err).removeprefix(f"{inp.display}: ")}
+
+
 def _plan_or_skip(
     inp: InputFile, cfg: IngestConfig, fmt: str | None, engine: Engine, skipped: list
 ) -> Any:
@@ -514,7 +519,7 @@ def _plan_or_skip(
     except InputError as e:
         if not inp.in_folder:
             raise
-        skipped.append({"path": inp.display, "why": str(e)})
+        skipped.append(_skip(inp, e))
         return None
 
 

@@ -152,30 +152,56 @@ def _decompressed(inp: InputFile) -> IO[bytes]:
     return raw
 
 
-class _Frames(io.RawIOBase):
+class _Filter(io.RawIOBase):
+    """A binary stream made from another, piece by piece: subclasses give :meth:`_fill`."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self._raw = raw
+        self._buf = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def _fill(self) -> bytes | memoryview:
+        """The next piece of the stream; empty at its end."""
+        raise NotImplementedError
+
+    def readinto(self, b) -> int:  # type: ignore[no-untyped-def]
+        while not self._buf:
+            piece = self._fill()
+            if not piece:
+                return 0
+            self._buf = memoryview(piece)
+        n = min(len(b), len(self._buf))
+        b[:n] = self._buf[:n]
+        self._buf = self._buf[n:]
+        return n
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+class _Frames(_Filter):
     """A compressed stream of one or more members (gzip members, bz2 streams, zstd frames),
     decompressed by feeding ``new()``'s decompressor; a stream that ends inside a member
     raises EOFError after everything before the cut was given (a file object's read() loses
     the block it was decompressing, and zstandard's stream_reader just stopped)."""
 
     def __init__(self, raw: IO[bytes], new: Any, codec: str) -> None:
-        self._raw = raw
+        super().__init__(raw)
         self._new = new
         self._obj = new()
         self._codec = codec
-        self._buf = memoryview(b"")
         self._fed = False  # the current member has input
 
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, b) -> int:  # type: ignore[no-untyped-def]
-        while not self._buf:
+    def _fill(self) -> bytes:
+        while True:
             chunk = self._raw.read(1 << 20)
             if not chunk:
                 if self._fed and not self._obj.eof:
                     raise EOFError(f"the {self._codec} data ends inside a compressed block")
-                return 0
+                return b""
             parts = []
             while chunk:
                 if self._obj.eof:  # the next member
@@ -186,15 +212,9 @@ class _Frames(io.RawIOBase):
                 chunk = self._obj.unused_data if self._obj.eof else b""
                 if chunk and not chunk.strip(b"\x00"):
                     chunk = b""  # zero padding after the last member
-            self._buf = memoryview(b"".join(parts))
-        n = min(len(b), len(self._buf))
-        b[:n] = self._buf[:n]
-        self._buf = self._buf[n:]
-        return n
-
-    def close(self) -> None:
-        self._raw.close()
-        super().close()
+            out = b"".join(parts)
+            if out:
+                return out
 
 
 # What a cut or corrupt compressed stream raises, by codec and library.
@@ -206,7 +226,7 @@ _STREAM_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
-class _Guard(io.RawIOBase):
+class _Guard(_Filter):
     """A decompressed stream that ends cleanly where its compressed input is cut.
 
     Whole lines are passed on as they come; the bytes after the last newline wait until more
@@ -216,43 +236,31 @@ class _Guard(io.RawIOBase):
     """
 
     def __init__(self, raw: IO[bytes], codec: str) -> None:
-        self._raw = raw
+        super().__init__(raw)
         self.codec = codec
-        self._out = memoryview(b"")
         self._tail = b""
         self._done = False
         self.cut: str | None = None
         self.tail = b""
 
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, b) -> int:  # type: ignore[no-untyped-def]
-        while not self._out:
-            if self._done:
-                return 0
+    def _fill(self) -> bytes | memoryview:
+        while not self._done:
             try:
                 chunk = self._raw.read(1 << 20)
             except _STREAM_ERRORS as e:
                 self._done = True
                 self.cut = f"the {self.codec} stream is cut or corrupt ({e})"
                 self.tail, self._tail = self._tail, b""
-                return 0
+                return b""
             if not chunk:
                 self._done = True
-                self._out, self._tail = memoryview(self._tail), b""
-                continue
+                return self._tail
             data = self._tail + chunk if self._tail else chunk
             end = data.rfind(b"\n") + 1
-            self._out, self._tail = memoryview(data)[:end], data[end:]
-        n = min(len(b), len(self._out))
-        b[:n] = self._out[:n]
-        self._out = self._out[n:]
-        return n
-
-    def close(self) -> None:
-        self._raw.close()
-        super().close()
+            self._tail = data[end:]
+            if end:
+                return memoryview(data)[:end]
+        return b""
 
 
 def detect_encoding(sample: bytes) -> str:
@@ -292,57 +300,39 @@ def detect_encoding(sample: bytes) -> str:
     return enc
 
 
-class _Transcoder(io.RawIOBase):
+class _Transcoder(_Filter):
     """A binary stream that re-encodes another encoding to UTF-8 on the fly."""
 
     def __init__(self, raw: IO[bytes], encoding: str) -> None:
-        self._raw = raw
+        super().__init__(raw)
         self._dec = codecs.getincrementaldecoder(encoding)(errors="replace")
-        self._buf = b""
         self._eof = False
 
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, b) -> int:  # type: ignore[no-untyped-def]
-        while not self._buf and not self._eof:
+    def _fill(self) -> bytes:
+        while not self._eof:
             chunk = self._raw.read(1 << 20)
             if not chunk:
                 self._eof = True
-                self._buf = self._dec.decode(b"", final=True).encode("utf-8")
-            else:
-                self._buf = self._dec.decode(chunk).encode("utf-8")
-        n = min(len(b), len(self._buf))
-        b[:n] = self._buf[:n]
-        self._buf = self._buf[n:]
-        return n
-
-    def close(self) -> None:
-        self._raw.close()
-        super().close()
+                return self._dec.decode(b"", final=True).encode("utf-8")
+            out = self._dec.decode(chunk).encode("utf-8")
+            if out:
+                return out
+        return b""
 
 
-class _Replay(io.RawIOBase):
+class _Replay(_Filter):
     """A binary stream that gives ``head`` again, then the rest of ``raw``."""
 
     def __init__(self, head: bytes, raw: IO[bytes]) -> None:
-        self._head = memoryview(head)
-        self._raw = raw
+        super().__init__(raw)
+        self._head: bytes | None = head
 
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, b) -> int:  # type: ignore[no-untyped-def]
-        if self._head:
-            n = min(len(b), len(self._head))
-            b[:n] = self._head[:n]
-            self._head = self._head[n:]
-            return n
-        return self._raw.readinto(b)  # type: ignore[attr-defined,no-any-return]
-
-    def close(self) -> None:
-        self._raw.close()
-        super().close()
+    def _fill(self) -> bytes:
+        if self._head is not None:
+            head, self._head = self._head, None
+            if head:
+                return head
+        return self._raw.read(1 << 20)
 
 
 def read_head(

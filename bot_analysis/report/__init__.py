@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from ..campaigns import SUBSCORES
+from ..config import SUBSCORES
 from ..schema import REJECT_REASONS
 
 if TYPE_CHECKING:

@@ -7,6 +7,7 @@ Russian or Ukrainian render without installing a font.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -129,10 +130,7 @@ def posting_gaps(comments: pl.DataFrame, path: Path) -> Path:
     ax.set_xscale("log")
     ax.set_xlabel("seconds since the previous comment by another account on the thread")
     ax.set_ylabel("density")
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(frameon=False, fontsize=8)
-    else:
-        ax.text(0.5, 0.5, "no thread has two accounts", ha="center", transform=ax.transAxes)
+    _legend_or_note(ax, "no thread has two accounts")
     return _save(fig, path)
 
 
@@ -152,8 +150,16 @@ def accounts_distribution(accounts: pl.DataFrame, path: Path) -> Path:
     ax.set_yscale("log")
     ax.set_xlabel("comments per account")
     ax.set_ylabel("accounts")
-    ax.legend(frameon=False, fontsize=8)
+    _legend_or_note(ax, "no account with an id")
     return _save(fig, path)
+
+
+def _legend_or_note(ax: Any, note: str) -> None:
+    """The legend, or ``note`` in the middle of an empty figure (degenerate dumps)."""
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(frameon=False, fontsize=8)
+    else:
+        ax.text(0.5, 0.5, note, ha="center", transform=ax.transAxes)
 
 
 def account_graph(
