@@ -226,6 +226,8 @@ def extract_urls(texts: pl.Series) -> pl.Series:
     --------
     >>> extract_urls(pl.Series(["a https://WWW.Ex.ru/p/?utm_source=vk&id=2#top b", "-"])).to_list()
     [['ex.ru/p?id=2'], []]
+    >>> extract_urls(pl.Series(["cut by the platform: https://..."])).to_list()
+    [[]]
     """
     found = texts.fill_null("").str.extract_all(_URL_RE)
     df = pl.DataFrame({"i": np.arange(len(texts)), "u": found}).explode("u")
@@ -241,8 +243,8 @@ def extract_urls(texts: pl.Series) -> pl.Series:
     )
     host = u.str.extract(r"^([^/?]*)", 1).str.to_lowercase()
     norm = (
-        pl.when(pl.col("u").is_null())
-        .then(None)
+        pl.when(pl.col("u").is_null() | (host.str.len_chars() == 0))
+        .then(None)  # no host: a link cut by the platform ("https://..." ending a tweet)
         .otherwise(pl.concat_str(host, u.str.replace(r"^[^/?]*", "")))
     )
     got = df.with_columns(norm.alias("u")).group_by("i").agg(pl.col("u").drop_nulls())
