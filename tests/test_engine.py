@@ -237,3 +237,32 @@ def test_dask_run_survives_a_killed_worker(inline_outcome, stage):
     finally:
         engine.close()
         cluster.close()
+
+
+def test_dask_scheduler_reads_relative_paths(tmp_path, monkeypatch):
+    """Workers started elsewhere (here: before the client changed folder) open the inputs the
+    user named relative to the client's folder."""
+    pytest.importorskip("distributed")
+    import logging
+    import shutil
+
+    from distributed import LocalCluster
+
+    from bot_analysis.engine import DaskEngine
+
+    cluster = LocalCluster(
+        n_workers=1,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=logging.CRITICAL,
+    )
+    try:
+        shutil.copy(SAMPLE / "dumps" / "forum_export.csv", tmp_path / "forum.csv")
+        monkeypatch.chdir(tmp_path)
+        with DaskEngine(scheduler=cluster.scheduler_address) as engine:
+            r = read_inputs(["forum.csv"], engine=engine)
+        assert r.comments.height > 500
+        assert r.files[0]["path"] == "forum.csv"
+    finally:
+        cluster.close()
