@@ -58,6 +58,10 @@ MAPPABLE = (
     "account_name",
     "likes",
     "url",
+    "repost_of",
+    "repost_author",
+    "repost_kind",
+    "links",
 )
 
 

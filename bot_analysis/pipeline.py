@@ -106,6 +106,10 @@ _OUTPUT_ONLY = (
     "url",
     "is_retweet",
     "time_approximate",
+    "repost_of",
+    "repost_author",
+    "repost_kind",
+    "links",
 )
 
 

@@ -44,6 +44,14 @@ OPTIONAL_SCHEMA: dict[str, pl.DataType] = {
     "url": pl.String(),
     "is_retweet": pl.Boolean(),  # twarc-csv merges retweets into copies of the original text
     "time_approximate": pl.Boolean(),  # youtube-comment-downloader: "2 days ago" resolved late
+    # a re-share (retweet, forward, VK copy) or a quote: the original's id and author, and
+    # which of the two it is ("repost": amplification, not authored text; "quote": authored)
+    "repost_of": pl.String(),
+    "repost_author": pl.String(),
+    "repost_kind": pl.String(),
+    # the link targets the format carries beside the text (expanded t.co links, Telegram
+    # text_link entities), normalized later like the links found in the text
+    "links": pl.List(pl.String()),
 }
 CANONICAL_COLUMNS: list[str] = [*CANONICAL_SCHEMA, *OPTIONAL_SCHEMA]
 

@@ -154,6 +154,10 @@ class RowSink:
         platform: str | None = None,
         is_retweet: bool | None = None,
         time_approximate: bool | None = None,
+        repost_of: Any = None,
+        repost_author: Any = None,
+        repost_kind: str | None = None,
+        links: list[str] | None = None,
         raw: Any = None,
         time_error: BadTime | None = None,
     ) -> None:
@@ -185,6 +189,10 @@ class RowSink:
         c["url"].append(url)
         c["is_retweet"].append(is_retweet)
         c["time_approximate"].append(time_approximate)
+        c["repost_of"].append(_s(repost_of))
+        c["repost_author"].append(_s(repost_author))
+        c["repost_kind"].append(repost_kind)
+        c["links"].append(links or None)
         if len(c["comment_id"]) >= self.batch_rows:
             self.flush()
 

@@ -7,6 +7,8 @@ explicit ``--map``), twarc-csv and 4CAT CSV.
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
 
 from ..errors import InputError
@@ -54,6 +56,10 @@ GENERIC_ALIASES: dict[str, tuple[str, ...]] = {
     "account_name": ("account_name", "author_name", "display_name", "name"),
     "likes": ("likes", "like_count", "score", "votes", "favorite_count"),
     "url": ("url", "permalink", "link"),
+    "repost_of": ("repost_of", "retweet_of", "retweeted_id", "forwarded_from_id"),
+    "repost_author": ("repost_author", "retweeted_user_id", "forwarded_from"),
+    "repost_kind": ("repost_kind",),
+    "links": ("links", "expanded_urls", "expanded_url"),
 }
 _REQUIRED = ("comment_id", "account_id", "created_at", "text")
 
@@ -209,6 +215,7 @@ def convert_generic(
         _str(g("account_name")).alias("account_name"),
         _int(g("likes")).alias("likes"),
         _str(g("url")).alias("url"),
+        *_reposts(frame, g),
     )
     tcol = frame[g("created_at")]
     if tcol.dtype.is_temporal():
@@ -243,6 +250,54 @@ def convert_generic(
     return _finish(frame, mapped, times, file, source_format)
 
 
+# The convention of tweets and their exports: a retweet's text is "RT @author: original".
+_RT_PREFIX = r"^RT @([A-Za-z0-9_]{1,30}):"
+# Values of a mapped repost_kind column, as exports write them (the FiveThirtyEight/Clemson
+# release: post_type R or Q, retweet 1 or 0; twarc-csv; Telegram forwards; VK copies).
+_REPOST_WORDS = ["repost", "retweet", "retweeted", "rt", "r", "1", "true", "forward", "copy"]
+_QUOTE_WORDS = ["quote", "quoted", "q", "quote_tweet"]
+
+
+def _reposts(frame: pl.DataFrame, g: Any) -> list[pl.Expr]:
+    """``repost_of``, ``repost_author``, ``repost_kind`` and ``links`` of a generic table:
+    from mapped columns where there are any, and a text opening with ``RT @user:`` is a
+    repost of that user (its original's id unknown). ``links`` is split on whitespace, ``;``
+    and ``|``."""
+    text = pl.col(g("text")).cast(pl.String)
+    rt_user = text.str.extract(_RT_PREFIX, 1)
+    of = _str(g("repost_of"))
+    given = _str(g("repost_kind")).str.to_lowercase()
+    kind = (
+        pl.when(given.is_in(_REPOST_WORDS))
+        .then(pl.lit("repost"))
+        .when(given.is_in(_QUOTE_WORDS))
+        .then(pl.lit("quote"))
+        .when(given.is_not_null())
+        .then(None)  # "0", "false", "original": not a re-share
+        .when(of.is_not_null() | rt_user.is_not_null())
+        .then(pl.lit("repost"))
+        .otherwise(None)
+    )
+    if g("links") and frame.schema[g("links")] == pl.String:
+        links = (
+            _str(g("links"))
+            .str.replace_all(r"[\s;|,]+", " ")
+            .str.strip_chars()
+            .str.split(" ")
+            .list.eval(pl.element().filter(pl.element() != ""))
+        )
+    elif g("links"):
+        links = pl.col(g("links")).cast(pl.List(pl.String))
+    else:
+        links = pl.lit(None, dtype=pl.List(pl.String))
+    return [
+        of.alias("repost_of"),
+        pl.coalesce(_str(g("repost_author")), rt_user).alias("repost_author"),
+        kind.alias("repost_kind"),
+        links.alias("links"),
+    ]
+
+
 def convert_twarc_csv(frame: pl.DataFrame, file: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Map a twarc-csv frame: merged retweets are marked, ``\\n`` escapes are undone."""
     cols = set(frame.columns)
@@ -267,6 +322,18 @@ def convert_twarc_csv(frame: pl.DataFrame, file: str) -> tuple[pl.DataFrame, pl.
             _str(c("id")),
         ).alias("url"),
         (_str(c("referenced_tweets.retweeted.id")).is_not_null()).alias("is_retweet"),
+        pl.coalesce(
+            _str(c("referenced_tweets.retweeted.id")), _str(c("referenced_tweets.quoted.id"))
+        ).alias("repost_of"),
+        pl.when(_str(c("referenced_tweets.retweeted.id")).is_not_null())
+        .then(_str(c("retweeted_user_id")))
+        .alias("repost_author"),
+        pl.when(_str(c("referenced_tweets.retweeted.id")).is_not_null())
+        .then(pl.lit("repost"))
+        .when(_str(c("referenced_tweets.quoted.id")).is_not_null())
+        .then(pl.lit("quote"))
+        .alias("repost_kind"),
+        _expanded_urls(c("entities.urls")).alias("links"),
     )
     times = parse_times(
         frame["created_at"]
@@ -275,6 +342,19 @@ def convert_twarc_csv(frame: pl.DataFrame, file: str) -> tuple[pl.DataFrame, pl.
         None,
     )
     return _finish(frame, mapped, times, file, "twarc_csv")
+
+
+def _expanded_urls(col: str | None) -> pl.Expr:
+    """The expanded (or unwound) link targets in a twarc-csv ``entities.urls`` cell, a JSON
+    list of url objects; never the per-tweet t.co wrapper."""
+    if col is None:
+        return pl.lit(None, dtype=pl.List(pl.String))
+    return (
+        pl.col(col)
+        .cast(pl.String)
+        .str.extract_all(r'"(?:unwound_url|expanded_url)":\s*"[^"]+"')
+        .list.eval(pl.element().str.replace(r'^"[a-z_]+":\s*"', "").str.strip_suffix('"'))
+    )
 
 
 def fourcat_platform(columns: list[str], file_name: str) -> str:

@@ -98,6 +98,7 @@ def _chat(chat: dict, sink: RowSink, where: str) -> None:
             flatten_text(text) if isinstance(text, list) and text else flatten_text(m.get("text"))
         )
         reply = m.get("reply_to_message_id")
+        fwd = m.get("forwarded_from_id") or m.get("forwarded_from")
         sink.add(
             src,
             f"{chat_id}:{mid}" if mid is not None else None,
@@ -107,9 +108,25 @@ def _chat(chat: dict, sink: RowSink, where: str) -> None:
             f"{chat_id}:{root(mid)}" if mid is not None else None,
             f"{chat_id}:{reply}" if reply is not None else None,
             account_name=m.get("from"),
+            repost_author=fwd,  # the export names the source, not the original message
+            repost_kind="repost" if fwd else None,
+            links=_tdesktop_links(m.get("text_entities") or m.get("text")),
             raw=m,
             time_error=err,
         )
+
+
+def _tdesktop_links(entities: Any) -> list[str]:
+    """Link targets of a Telegram Desktop message: ``text_link`` entities' ``href`` (the link
+    behind a word, not in the text) and ``link`` entities' text."""
+    out = []
+    for e in entities if isinstance(entities, list) else ():
+        if isinstance(e, dict):
+            if e.get("type") == "text_link" and isinstance(e.get("href"), str):
+                out.append(e["href"])
+            elif e.get("type") == "link" and isinstance(e.get("text"), str):
+                out.append(e["text"])
+    return out
 
 
 def _peer(peer: Any) -> tuple[str, Any] | None:
@@ -151,6 +168,14 @@ def map_telethon(obj: dict, sink: RowSink, src: str) -> None:
     top = (reply.get("reply_to_top_id") if isinstance(reply, dict) else None) or parent
     mid = obj.get("id")
     sender_obj = obj.get("_sender") or {}
+    fwd = obj.get("fwd_from") if isinstance(obj.get("fwd_from"), dict) else None
+    fwd_peer = _peer(fwd.get("from_id")) if fwd else None
+    fwd_post = fwd.get("channel_post") if fwd else None
+    urls = [
+        e.get("url")
+        for e in obj.get("entities") or ()
+        if isinstance(e, dict) and isinstance(e.get("url"), str)  # MessageEntityTextUrl
+    ]
     sink.add(
         src,
         f"{chat}:{mid}" if mid is not None and chat is not None else None,
@@ -160,6 +185,11 @@ def map_telethon(obj: dict, sink: RowSink, src: str) -> None:
         f"{chat}:{top if top is not None else mid}",
         f"{chat}:{parent}" if parent is not None else None,
         account_name=sender_obj.get("username") if isinstance(sender_obj, dict) else None,
+        # ids in this table's own form: "<chat>:<message>" and "<kind><id>"
+        repost_of=f"{fwd_peer[1]}:{fwd_post}" if fwd_peer and fwd_post is not None else None,
+        repost_author=f"{fwd_peer[0]}{fwd_peer[1]}" if fwd_peer else None,
+        repost_kind="repost" if fwd else None,
+        links=urls,
         raw=obj,
         time_error=err,
     )

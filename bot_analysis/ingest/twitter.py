@@ -8,6 +8,8 @@ twarc-csv files are read by the CSV engine (see ``_csv.py``).
 
 from __future__ import annotations
 
+from typing import Any
+
 from ._sink import BadTime, RowSink, iso_us, strptime_us, unescape
 
 __all__ = ["map_twarc2_flat", "map_twarc2_page", "map_v1"]
@@ -20,12 +22,14 @@ def map_v2_tweet(
     sink: RowSink,
     src: str,
     users: dict[str, str] | None,
-    context: dict[str, str] | None = None,
+    context: dict[str, dict] | None = None,
 ) -> None:
     """Map one API v2 tweet (raw or flattened) into ``sink``.
 
-    ``users`` maps author ids to usernames and ``context`` referenced tweet ids to their text
-    (both from a raw page's ``includes``); flattened tweets carry both inline.
+    ``users`` maps author ids to usernames and ``context`` referenced tweet ids to the
+    tweets (both from a raw page's ``includes``); flattened tweets carry both inline. A
+    retweet or quote records the original's id, author and kind (``repost_*``); links are
+    the expanded targets of ``entities.urls``.
     """
     created, err = None, None
     try:
@@ -35,16 +39,22 @@ def map_v2_tweet(
     parent = None
     is_rt = False
     text = tw.get("text")
+    share: tuple[Any, Any, str] | None = None  # (original id, its author, kind)
     for ref in tw.get("referenced_tweets") or ():
+        if not isinstance(ref, dict):
+            continue
         kind = ref.get("type")
+        # flattened refs carry the original inline; raw pages in includes.tweets
+        orig = ref if "text" in ref else (context or {}).get(ref.get("id")) or {}
         if kind == "replied_to":
             parent = ref.get("id")
         elif kind == "retweeted":
             is_rt = True
-            if isinstance(ref.get("text"), str):  # flattened: the untruncated original
-                text = ref["text"]
-            elif context and ref.get("id") in context:
-                text = context[ref["id"]]
+            share = (ref.get("id"), _author_id(orig), "repost")
+            if isinstance(orig.get("text"), str):  # the untruncated original
+                text = orig["text"]
+        elif kind == "quoted" and share is None:
+            share = (ref.get("id"), _author_id(orig), "quote")
     author = tw.get("author")
     if isinstance(author, dict) and author:
         name = author.get("username")
@@ -64,9 +74,34 @@ def map_v2_tweet(
         likes=metrics.get("like_count") if isinstance(metrics, dict) else None,
         url=f"https://x.com/{name or 'i'}/status/{tid}" if tid else None,
         is_retweet=is_rt,
+        repost_of=share[0] if share else None,
+        repost_author=share[1] if share else None,
+        repost_kind=share[2] if share else None,
+        links=_expanded(tw.get("entities")),
         raw=tw,
         time_error=err,
     )
+
+
+def _author_id(tweet: dict) -> Any:
+    author = tweet.get("author")
+    if isinstance(author, dict) and author.get("id"):
+        return author["id"]
+    return tweet.get("author_id")
+
+
+def _expanded(entities: Any) -> list[str]:
+    """The link targets of a tweet's ``entities.urls``: the unwound or expanded URL, never the
+    per-tweet t.co wrapper (no two tweets share one)."""
+    if not isinstance(entities, dict):
+        return []
+    out = []
+    for u in entities.get("urls") or ():
+        if isinstance(u, dict):
+            target = u.get("unwound_url") or u.get("expanded_url")
+            if isinstance(target, str) and target:
+                out.append(target)
+    return out
 
 
 def map_twarc2_page(obj: dict, sink: RowSink, src: str) -> None:
@@ -82,7 +117,7 @@ def map_twarc2_page(obj: dict, sink: RowSink, src: str) -> None:
         u.get("id"): u.get("username") for u in includes.get("users") or () if isinstance(u, dict)
     }
     context = {
-        t.get("id"): t.get("text")
+        t.get("id"): t
         for t in includes.get("tweets") or ()
         if isinstance(t, dict) and isinstance(t.get("text"), str)
     }
@@ -116,6 +151,15 @@ def map_v1(obj: dict, sink: RowSink, src: str) -> None:
     user = obj.get("user") or {}
     tid = obj.get("id_str") or (str(obj["id"]) if isinstance(obj.get("id"), int) else None)
     name = user.get("screen_name")
+    quoted = obj.get("quoted_status")
+    orig = rt if isinstance(rt, dict) else quoted if isinstance(quoted, dict) else None
+    orig_id = orig.get("id_str") or orig.get("id") if orig else obj.get("quoted_status_id_str")
+    orig_user = (orig or {}).get("user") or {}
+    kind = "repost" if isinstance(rt, dict) else "quote" if orig_id else None
+    ents = [obj.get("entities"), (obj.get("extended_tweet") or {}).get("entities")]
+    if isinstance(rt, dict):  # a retweet's own entities are cut with its text
+        ents += [rt.get("entities"), (rt.get("extended_tweet") or {}).get("entities")]
+    links = list(dict.fromkeys(u for e in ents for u in _expanded(e)))
     sink.add(
         src,
         tid,
@@ -128,6 +172,10 @@ def map_v1(obj: dict, sink: RowSink, src: str) -> None:
         likes=obj.get("favorite_count"),
         url=f"https://x.com/{name or 'i'}/status/{tid}" if tid else None,
         is_retweet=isinstance(rt, dict),
+        repost_of=orig_id,
+        repost_author=orig_user.get("id_str") or orig_user.get("id"),
+        repost_kind=kind,
+        links=links,
         raw=obj,
         time_error=err,
     )

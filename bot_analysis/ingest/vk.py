@@ -57,6 +57,17 @@ def _walk(items: list) -> Any:
                 yield from _walk(thread["items"])
 
 
+def _links(items: list[dict]) -> list[str]:
+    """Link targets of VK items' ``link`` attachments (a post's card, not in its text)."""
+    out = []
+    for it in items:
+        for a in it.get("attachments") or ():
+            link = a.get("link") if isinstance(a, dict) else None
+            if isinstance(link, dict) and isinstance(link.get("url"), str):
+                out.append(link["url"])
+    return out
+
+
 def _item(item: Any, src: str, sink: RowSink, names: dict, owner: Any, post: Any) -> None:
     if not isinstance(item, dict):
         sink.reject(src, "not_a_record", "expected a VK comment object", item)
@@ -79,6 +90,14 @@ def _item(item: Any, src: str, sink: RowSink, names: dict, owner: Any, post: Any
         text = None
     elif isinstance(text, str):
         text = unescape(text)
+    copies = item.get("copy_history")
+    orig = copies[0] if isinstance(copies, list) and copies and isinstance(copies[0], dict) else {}
+    kind = None
+    if orig:
+        # a repost: without words of its own it is the original's text (amplification)
+        kind = "repost" if not (isinstance(text, str) and text.strip()) else "quote"
+        if kind == "repost" and isinstance(orig.get("text"), str):
+            text = unescape(orig["text"])
     created, err = None, None
     try:
         created = epoch_us(item.get("date"))
@@ -99,6 +118,12 @@ def _item(item: Any, src: str, sink: RowSink, names: dict, owner: Any, post: Any
         account_name=names.get(from_id) if isinstance(from_id, int) else None,
         likes=likes.get("count") if isinstance(likes, dict) else None,
         url=url,
+        repost_of=f"{orig['owner_id']}_{orig['id']}"
+        if orig.get("owner_id") and orig.get("id")
+        else None,
+        repost_author=orig.get("from_id") or orig.get("owner_id"),
+        repost_kind=kind,
+        links=_links([item, orig]),
         raw=item,
         time_error=err,
     )
