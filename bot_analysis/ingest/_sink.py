@@ -189,8 +189,12 @@ class RowSink:
         c["url"].append(url)
         c["is_retweet"].append(is_retweet)
         c["time_approximate"].append(time_approximate)
-        c["repost_of"].append(_s(repost_of))
-        c["repost_author"].append(_s(repost_author))
+        if repost_kind is None and repost_of is None and repost_author is None:
+            c["repost_of"].append(None)  # most records: no calls
+            c["repost_author"].append(None)
+        else:
+            c["repost_of"].append(_s(repost_of))
+            c["repost_author"].append(_s(repost_author))
         c["repost_kind"].append(repost_kind)
         c["links"].append(links or None)
         if len(c["comment_id"]) >= self.batch_rows:
@@ -227,7 +231,10 @@ class RowSink:
         """Turn the collected rows into a canonical DataFrame batch."""
         c = self._cols
         if c["comment_id"]:
-            df = pl.DataFrame(c, schema=_ROW_SCHEMA).with_columns(
+            # optional columns that are null throughout are left to conform(): building a
+            # column from a list of Python objects costs per element, even of None
+            c = {k: v for k, v in c.items() if k not in OPTIONAL_SCHEMA or v.count(None) < len(v)}
+            df = pl.DataFrame(c, schema={k: _ROW_SCHEMA[k] for k in c}).with_columns(
                 pl.col("created_at").cast(pl.Datetime("us", "UTC")),
                 pl.lit(self.source_format).alias("source_format"),
             )

@@ -110,7 +110,7 @@ def _chat(chat: dict, sink: RowSink, where: str) -> None:
             account_name=m.get("from"),
             repost_author=fwd,  # the export names the source, not the original message
             repost_kind="repost" if fwd else None,
-            links=_tdesktop_links(m.get("text_entities") or m.get("text")),
+            links=_tdesktop_links(m.get("text")),  # a string, or strings and entities
             raw=m,
             time_error=err,
         )
@@ -119,8 +119,10 @@ def _chat(chat: dict, sink: RowSink, where: str) -> None:
 def _tdesktop_links(entities: Any) -> list[str]:
     """Link targets of a Telegram Desktop message: ``text_link`` entities' ``href`` (the link
     behind a word, not in the text) and ``link`` entities' text."""
+    if not isinstance(entities, list) or (len(entities) == 1 and isinstance(entities[0], str)):
+        return []
     out = []
-    for e in entities if isinstance(entities, list) else ():
+    for e in entities:
         if isinstance(e, dict):
             if e.get("type") == "text_link" and isinstance(e.get("href"), str):
                 out.append(e["href"])

@@ -44,11 +44,12 @@ def map_v2_tweet(
         if not isinstance(ref, dict):
             continue
         kind = ref.get("type")
-        # flattened refs carry the original inline; raw pages in includes.tweets
-        orig = ref if "text" in ref else (context or {}).get(ref.get("id")) or {}
         if kind == "replied_to":
             parent = ref.get("id")
-        elif kind == "retweeted":
+            continue
+        # flattened refs carry the original inline; raw pages in includes.tweets
+        orig = ref if "text" in ref else (context or {}).get(ref.get("id")) or {}
+        if kind == "retweeted":
             is_rt = True
             share = (ref.get("id"), _author_id(orig), "repost")
             if isinstance(orig.get("text"), str):  # the untruncated original
@@ -93,10 +94,10 @@ def _author_id(tweet: dict) -> Any:
 def _expanded(entities: Any) -> list[str]:
     """The link targets of a tweet's ``entities.urls``: the unwound or expanded URL, never the
     per-tweet t.co wrapper (no two tweets share one)."""
-    if not isinstance(entities, dict):
+    if not isinstance(entities, dict) or not entities.get("urls"):
         return []
     out = []
-    for u in entities.get("urls") or ():
+    for u in entities["urls"]:
         if isinstance(u, dict):
             target = u.get("unwound_url") or u.get("expanded_url")
             if isinstance(target, str) and target:

@@ -123,7 +123,7 @@ def _item(item: Any, src: str, sink: RowSink, names: dict, owner: Any, post: Any
         else None,
         repost_author=orig.get("from_id") or orig.get("owner_id"),
         repost_kind=kind,
-        links=_links([item, orig]),
+        links=_links([item, orig]) if orig or "attachments" in item else None,
         raw=item,
         time_error=err,
     )
