@@ -186,8 +186,42 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     # a zombie has exited; it only waits for its parent to collect it
-    with open(f"/proc/{pid}/stat", encoding="ascii") as f:
-        return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):  # gone between the two looks
+        return False
+
+
+class _KillOnce:
+    """A scheduler plugin that kills, once, the worker process a task whose name holds
+    ``target`` has just been given to (SIGKILL: as the out-of-memory killer would)."""
+
+    def __init__(self, target: str) -> None:
+        from distributed.diagnostics.plugin import SchedulerPlugin
+
+        class Plugin(SchedulerPlugin):
+            name = "kill-once"
+
+            def __init__(self) -> None:
+                self.killed: list[str] = []
+
+            async def start(self, scheduler):  # type: ignore[no-untyped-def]
+                self.scheduler = scheduler
+
+            def transition(self, key, start, finish, *args, **kwargs):  # type: ignore[no-untyped-def]
+                import os
+                import signal
+
+                if finish != "processing" or self.killed or target not in str(key):
+                    return
+                ts = self.scheduler.tasks.get(key)
+                ws = ts.processing_on if ts is not None else None
+                if ws is not None and ws.pid:
+                    self.killed.append(ws.address)
+                    os.kill(ws.pid, signal.SIGKILL)
+
+        self.plugin = Plugin()
 
 
 @pytest.mark.parametrize("stage", ["ingest", "neardup"])
@@ -196,10 +230,6 @@ def test_dask_run_survives_a_killed_worker(inline_outcome, stage):
     nanny; the tasks it held run again elsewhere and the run gives the same result."""
     pytest.importorskip("distributed")
     import logging
-    import os
-    import signal
-    import threading
-    import time
 
     from distributed import LocalCluster
 
@@ -214,25 +244,14 @@ def test_dask_run_survives_a_killed_worker(inline_outcome, stage):
     )
     engine = DaskEngine(scheduler=cluster.scheduler_address)
     target = {"ingest": "parse_block", "neardup": "text_signatures"}[stage]
-    killed: list[str] = []
-
-    def kill_when_busy() -> None:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and not killed:
-            for worker, keys in engine.client.processing().items():
-                if any(target in str(k) for k in keys):
-                    pid = engine.client.run(os.getpid, workers=[worker])[worker]
-                    os.kill(pid, signal.SIGKILL)
-                    killed.append(worker)
-                    return
-            time.sleep(0.01)
-
-    watcher = threading.Thread(target=kill_when_busy, daemon=True)
+    killer = _KillOnce(target).plugin
     try:
-        watcher.start()
+        engine.client.register_plugin(killer)
         result = analyze([DUMPS], Config(), engine=engine)
-        watcher.join(timeout=5)
-        assert killed, f"no {target} task was seen running"
+        killed = engine.client.run_on_scheduler(
+            lambda dask_scheduler: dask_scheduler.plugins["kill-once"].killed
+        )
+        assert killed, f"no {target} task was given to a worker"
         _assert_same(inline_outcome, _outcome(result))
     finally:
         engine.close()
