@@ -36,6 +36,9 @@ __all__ = [
 
 
 _M32 = 0xFFFFFFFF
+#: Bits of the co-action kind in a packed pair key (the low bits): room for eight kinds.
+KIND_BITS = 3
+KIND_MASK = (1 << KIND_BITS) - 1
 
 
 def njit(**options: Any) -> Callable[[Any], Any]:
@@ -275,9 +278,10 @@ def window_pair_keys(  # pragma: no cover - compiled
     """Co-action pairs of events sorted by (run, t, node): event ``i`` with each of the next
     ``max_neighbours`` events of its run within ``w[i]`` microseconds, by another node.
 
-    Each pair is packed ``(run - ic[0]) << (2 * node_bits + 2) | a << (node_bits + 2) |
-    b << 2 | kind`` with ``a < b`` (repeats included). Times ascend within a run, so the
-    scan of ``i`` stops at the first event out of reach.
+    Each pair is packed ``(run - ic[0]) << (2 * node_bits + KIND_BITS) |
+    a << (node_bits + KIND_BITS) | b << KIND_BITS | kind`` with ``a < b`` (repeats
+    included). Times ascend within a run, so the scan of ``i`` stops at the first event out
+    of reach.
     """
     n = len(ic)
     total = 0
@@ -290,14 +294,14 @@ def window_pair_keys(  # pragma: no cover - compiled
     out = np.empty(total, np.int64)
     k = 0
     for i in range(n):
-        run = np.int64(ic[i] - ic[0]) << (2 * node_bits + 2)
+        run = np.int64(ic[i] - ic[0]) << (2 * node_bits + KIND_BITS)
         for j in range(i + 1, min(n, i + max_neighbours + 1)):
             if ic[j] != ic[i] or t[j] - t[i] > w[i]:
                 break
             if nc[j] != nc[i]:
                 a = np.int64(min(nc[i], nc[j]))
                 b = np.int64(max(nc[i], nc[j]))
-                out[k] = run | (a << (node_bits + 2)) | (b << 2) | np.int64(kc[i])
+                out[k] = run | (a << (node_bits + KIND_BITS)) | (b << KIND_BITS) | np.int64(kc[i])
                 k += 1
     return out
 
@@ -416,10 +420,10 @@ def count_sorted(  # pragma: no cover - compiled
     """Counts of the values of a sorted int64 array.
 
     Returns (the values seen at least ``min_count`` times, their counts, the number of
-    distinct values, the number of entries by their two lowest bits).
+    distinct values, the number of entries by their kind bits, see ``KIND_BITS``).
     """
     n = len(keys)
-    low = np.zeros(4, np.int64)
+    low = np.zeros(KIND_MASK + 1, np.int64)
     n_distinct = 0
     n_kept = 0
     i = 0
@@ -428,7 +432,7 @@ def count_sorted(  # pragma: no cover - compiled
         n_distinct += 1
         if j - i >= min_count:
             n_kept += 1
-        low[keys[i] & 3] += j - i
+        low[keys[i] & KIND_MASK] += j - i
         i = j
     kept = np.empty(n_kept, np.int64)
     counts = np.empty(n_kept, np.uint32)

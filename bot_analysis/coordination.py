@@ -47,7 +47,7 @@ import numpy as np
 import polars as pl
 from scipy.special import gammainc
 
-from ._kernels import count_sorted, window_pair_keys
+from ._kernels import KIND_BITS, KIND_MASK, count_sorted, window_pair_keys
 from .config import CoordinationConfig
 
 if TYPE_CHECKING:
@@ -67,6 +67,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 KINDS = ("text", "link", "hashtag", "thread")
+if len(KINDS) > KIND_MASK + 1:  # pragma: no cover - a kind added without room for it
+    raise ImportError("the co-action kinds do not fit the pair key's KIND_BITS")
 _KIND_NAME_RANK = {KINDS.index(k): r for r, k in enumerate(sorted(KINDS))}
 _MAX_SIG = 50.0  # -log10 p is capped here (p below 1e-50 is all the same to a reviewer)
 
@@ -255,9 +257,9 @@ def pair_codes(
     if not pieces:
         return (np.zeros(0, np.int64),) * 3
     key = np.concatenate([k for k, _ in pieces])
-    run = np.concatenate([(k >> (2 * nb + 2)) + first for k, first in pieces])
+    run = np.concatenate([(k >> (2 * nb + KIND_BITS)) + first for k, first in pieces])
     mask = (1 << nb) - 1
-    return run, (key >> (nb + 2)) & mask, (key >> 2) & mask
+    return run, (key >> (nb + KIND_BITS)) & mask, (key >> KIND_BITS) & mask
 
 
 def _run_pair_keys(
@@ -270,14 +272,14 @@ def _run_pair_keys(
     node_bits: int,
 ) -> list[tuple[np.ndarray, int]]:
     """The distinct keys of :func:`window_pair_keys` (run, a, b, kind in one int64), in
-    pieces of (keys, the piece's first run: add it to ``key >> (2 * node_bits + 2)``). The
+    pieces of (keys, the piece's first run: add it to ``key >> (2 * node_bits + KIND_BITS)``). The
     events are split at run boundaries until a piece's runs fit beside the two node codes."""
-    if 2 * node_bits + 2 > 63:
+    if 2 * node_bits + KIND_BITS > 63:
         raise ValueError(f"{node_bits}-bit account codes do not fit a 64-bit pair key")
     if len(ic) < 2:
         return []
     span = int(ic[-1] - ic[0])
-    if span.bit_length() + 2 * node_bits + 2 > 63:
+    if span.bit_length() + 2 * node_bits + KIND_BITS > 63:
         mid = int(np.searchsorted(ic, ic[0] + span // 2 + 1))
         args = (window_us, max_neighbours, node_bits)
         return _run_pair_keys(ic[:mid], kc[:mid], nc[:mid], t[:mid], *args) + _run_pair_keys(
@@ -299,9 +301,9 @@ def _significance(ev: _Coded, keys: np.ndarray, min_items: int) -> tuple[pl.Data
     k, n_items, n_all, within = count_sorted(pl.Series(keys).sort().to_numpy(), min_items)
     counts = pl.DataFrame(
         {
-            "a": k >> (nb + 2),
-            "b": (k >> 2) & ((1 << nb) - 1),
-            "kc": (k & 3).astype(np.uint8),
+            "a": k >> (nb + KIND_BITS),
+            "b": (k >> KIND_BITS) & ((1 << nb) - 1),
+            "kc": (k & KIND_MASK).astype(np.uint8),
             "n_items": n_items,
         }
     )
@@ -368,10 +370,11 @@ def pair_keys(
     node_bits: int,
 ) -> np.ndarray:
     """Partition function: the distinct (item, a, b) co-action pairs of :func:`pair_codes`,
-    each packed into one int64 ``a << (node_bits + 2) | b << 2 | kind`` (the item dropped:
+    each packed into one int64 ``a << (node_bits + KIND_BITS) | b << KIND_BITS | kind`` (the
+    item dropped:
     the key repeats once per item, which is what the significance counts)."""
     pieces = _run_pair_keys(ic, kc, nc, t, window_us, max_neighbours, node_bits)
-    low = (1 << (2 * node_bits + 2)) - 1  # the run dropped
+    low = (1 << (2 * node_bits + KIND_BITS)) - 1  # the run dropped
     return np.concatenate([k & low for k, _ in pieces]) if pieces else np.zeros(0, np.int64)
 
 
