@@ -145,7 +145,8 @@ def _common(f: Any) -> Any:
             "-o",
             type=click.Path(path_type=Path),
             required=True,
-            help="Output folder (created if missing).",
+            help="Output folder (created if missing; the files an earlier run wrote there "
+            "are replaced, nothing else is touched).",
         ),
         click.option(
             "--format",
@@ -159,7 +160,9 @@ def _common(f: Any) -> Any:
             multiple=True,
             callback=_parse_map,
             metavar="CANONICAL=SOURCE",
-            help="Name a column for generic files, e.g. --map text=body. Repeatable.",
+            help="Name a column for generic files, e.g. --map text=body. Repeatable. "
+            "CANONICAL: comment_id, account_id, created_at, text, thread_id, parent_id, "
+            "platform, account_name, likes, url, repost_of, repost_author, repost_kind, links.",
         ),
         click.option(
             "--naive-tz",

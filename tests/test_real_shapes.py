@@ -673,3 +673,10 @@ def test_degenerate_shapes_analyze(tmp_path: Path, shape: str):
     assert camp.filter(pl.col("score").is_nan() | (pl.col("score") > 1)).height == 0
     write_outputs(result, tmp_path / "out")
     assert (tmp_path / "out" / "index.html").exists()
+
+
+def test_map_help_names_every_canonical_column():
+    from bot_analysis.config import MAPPABLE
+
+    res = CliRunner().invoke(cli, ["analyze", "--help"], terminal_width=400)
+    assert all(name in res.output for name in MAPPABLE)
