@@ -193,6 +193,23 @@ def _alive(pid: int) -> bool:
         return False
 
 
+def _cluster(workers: int):  # type: ignore[no-untyped-def]
+    """A real LocalCluster of worker processes (one thread each) whose scheduler the tests
+    reach by address, as a remote cluster's."""
+    pytest.importorskip("distributed")
+    import logging
+
+    from distributed import LocalCluster
+
+    return LocalCluster(
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=logging.CRITICAL,
+    )
+
+
 class _KillOnce:
     """A scheduler plugin that kills, once, the worker process a task whose name holds
     ``target`` has just been given to (SIGKILL: as the out-of-memory killer would)."""
@@ -228,20 +245,9 @@ class _KillOnce:
 def test_dask_run_survives_a_killed_worker(inline_outcome, stage):
     """A worker process killed mid-run (as by the out-of-memory killer) is restarted by its
     nanny; the tasks it held run again elsewhere and the run gives the same result."""
-    pytest.importorskip("distributed")
-    import logging
-
-    from distributed import LocalCluster
-
     from bot_analysis.engine import DaskEngine
 
-    cluster = LocalCluster(
-        n_workers=2,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-        silence_logs=logging.CRITICAL,
-    )
+    cluster = _cluster(2)
     engine = DaskEngine(scheduler=cluster.scheduler_address)
     target = {"ingest": "parse_block", "neardup": "text_signatures"}[stage]
     killer = _KillOnce(target).plugin
@@ -261,21 +267,11 @@ def test_dask_run_survives_a_killed_worker(inline_outcome, stage):
 def test_dask_scheduler_reads_relative_paths(tmp_path, monkeypatch):
     """Workers started elsewhere (here: before the client changed folder) open the inputs the
     user named relative to the client's folder."""
-    pytest.importorskip("distributed")
-    import logging
     import shutil
-
-    from distributed import LocalCluster
 
     from bot_analysis.engine import DaskEngine
 
-    cluster = LocalCluster(
-        n_workers=1,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=None,
-        silence_logs=logging.CRITICAL,
-    )
+    cluster = _cluster(1)
     try:
         shutil.copy(SAMPLE / "dumps" / "forum_export.csv", tmp_path / "forum.csv")
         monkeypatch.chdir(tmp_path)

@@ -45,15 +45,22 @@ def _vk_line(page: int, n_items: int) -> dict:
     return {"response": {"count": n_items, "items": items, "profiles": [], "groups": []}}
 
 
+def _write_lines(path: Path, lines: list[str], compress: bool) -> Path:
+    """JSON Lines at ``path`` (``.gz`` added and gzipped with ``compress``)."""
+    data = ("\n".join(lines) + "\n").encode("utf-8")
+    if compress:
+        path = path.with_name(path.name + ".gz")
+        data = gzip.compress(data)
+    path.write_bytes(data)
+    return path
+
+
 @pytest.mark.parametrize("compress", [False, True])
 def test_long_line_vk_jsonl_reads_every_record(tmp_path: Path, compress: bool):
     # each line is ~90 KB: longer than any peek() buffer, as real VK API dumps are
     lines = [json.dumps(_vk_line(p, 200), ensure_ascii=False) for p in range(5)]
     assert min(map(len, lines)) > 64 * 1024
-    data = ("\n".join(lines) + "\n").encode("utf-8")
-    path = tmp_path / ("wall.jsonl.gz" if compress else "wall.jsonl")
-    path.write_bytes(gzip.compress(data) if compress else data)
-    r = read_inputs([path])
+    r = read_inputs([_write_lines(tmp_path / "wall.jsonl", lines, compress)])
     assert r.files[0]["format"] == "vk_api"
     assert r.comments.height == 1_000
     assert r.rejects.height == 0
@@ -70,10 +77,7 @@ def test_long_line_twarc2_raw_pages(tmp_path: Path, compress: bool):
             t = dict(tweet, id=str(10**18 + p * 1000 + i), text=f"tweet {p} {i} " + "x" * 500)
             data.append(t)
         pages.append(json.dumps(dict(page, data=data)))
-    data = ("\n".join(pages) + "\n").encode("utf-8")
-    path = tmp_path / ("raw.jsonl.gz" if compress else "raw.jsonl")
-    path.write_bytes(gzip.compress(data) if compress else data)
-    r = read_inputs([path])
+    r = read_inputs([_write_lines(tmp_path / "raw.jsonl", pages, compress)])
     assert r.files[0]["format"] == "twarc2_jsonl"
     assert r.comments.height == 900
 
