@@ -117,6 +117,11 @@ def _runs(
     # batches: windows of the same power-of-two length class, at most _BATCH_CELLS bins each
     klass = np.ceil(np.log2(length)).astype(np.int64)
     order = np.lexsort((np.arange(n_rows), klass))
+    # the events in the order of their series' batch position: each batch is one slice
+    pos = np.empty(n_rows, dtype=np.int64)
+    pos[order] = np.arange(n_rows)
+    by_pos = np.argsort(pos[row], kind="stable")
+    ev_pos = pos[row][by_pos]
     out: list[tuple[int, int, int, int, int, float]] = []
     start = 0
     while start < n_rows:
@@ -125,8 +130,18 @@ def _runs(
         cap = max(1, _BATCH_CELLS // width)
         while stop < n_rows and klass[order[stop]] == klass[order[start]] and stop - start < cap:
             stop += 1
-        rows = order[start:stop]
-        out += _batch_runs(rows, row, bin_, weight, first, base, width, n_bins, levels, s, gamma)
+        lo, hi = np.searchsorted(ev_pos, [start, stop])
+        ev = by_pos[lo:hi]
+        out += _batch_runs(
+            order[start:stop],
+            ev_pos[lo:hi] - start,
+            bin_[ev] - first[row[ev]],
+            weight[ev],
+            first,
+            base,
+            width,
+            (n_bins, levels, s, gamma),
+        )
         start = stop
     out.sort(key=lambda r: (r[0], r[2]))
     return out
@@ -134,23 +149,20 @@ def _runs(
 
 def _batch_runs(
     rows: np.ndarray,
-    row: np.ndarray,
-    bin_: np.ndarray,
+    local: np.ndarray,
+    offset: np.ndarray,
     weight: np.ndarray,
     first: np.ndarray,
     base: np.ndarray,
     width: int,
-    n_bins: int,
-    levels: int,
-    s: float,
-    gamma: float,
+    params: tuple[int, int, float, float],
 ) -> list[tuple[int, int, int, int, int, float]]:
-    """Burst runs of the series ``rows``, each on ``width`` bins from its first event."""
-    local = np.full(len(first), -1, dtype=np.int64)
-    local[rows] = np.arange(len(rows))
-    sel = local[row] >= 0
+    """Burst runs of the series ``rows``, each on ``width`` bins from its first event; the
+    batch's events are given by series position in ``rows`` and bin offset in its window.
+    ``params``: the whole span's bins, then levels, s and gamma of :func:`burst_states`."""
+    n_bins, levels, s, gamma = params
     mat = np.zeros((len(rows), width), dtype=np.float64)
-    np.add.at(mat, (local[row[sel]], bin_[sel] - first[row[sel]]), weight[sel])
+    np.add.at(mat, (local, offset), weight)
     st = burst_states(mat, levels, s, gamma, base=base[rows], n_bins=n_bins)
     out = []
     r_idx, b_idx = np.nonzero(st > 0)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections import Counter
 from dataclasses import dataclass
 
 import networkx as nx
@@ -87,16 +88,14 @@ def _campaign_ids(df: pl.DataFrame) -> list[str]:
     nodes = df["nodes"].to_list()
     clusters = df["cluster_set"].to_list()
     ids = [_cid(n) for n in nodes]
-    seen: dict[str, int] = {}
-    for i in ids:
-        seen[i] = seen.get(i, 0) + 1
-    out = []
-    for i, n, c in zip(ids, nodes, clusters, strict=True):
-        out.append(i if seen[i] == 1 else _cid([*n, "\x00clusters", *c]))
-    order = sorted(range(len(out)), key=lambda k: (out[k], clusters[k], nodes[k]))
-    count: dict[str, int] = {}
-    for k in order:
-        count[out[k]] = count.get(out[k], 0) + 1
+    seen = Counter(ids)
+    out = [
+        i if seen[i] == 1 else _cid([*n, "\x00clusters", *c])
+        for i, n, c in zip(ids, nodes, clusters, strict=True)
+    ]
+    count: Counter[str] = Counter()
+    for k in sorted(range(len(out)), key=lambda k: (out[k], clusters[k], nodes[k])):
+        count[out[k]] += 1
         if count[out[k]] > 1:
             out[k] = f"{out[k]}-{count[out[k]]}"
     return out

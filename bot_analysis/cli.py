@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from . import __version__
-from .config import Config, load_config
+from .config import MAPPABLE, Config, load_config
 from .errors import BotAnalysisError, ConfigError, IngestFailed
 
 log = logging.getLogger("bot_analysis")
@@ -108,8 +108,6 @@ def _setup_logging(verbose: int, out: Path | None) -> None:
 
 
 def _parse_map(_ctx: Any, _param: Any, values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
-    from .config import MAPPABLE
-
     out = []
     for v in values:
         canon, sep, src = v.partition("=")
@@ -161,8 +159,7 @@ def _common(f: Any) -> Any:
             callback=_parse_map,
             metavar="CANONICAL=SOURCE",
             help="Name a column for generic files, e.g. --map text=body. Repeatable. "
-            "CANONICAL: comment_id, account_id, created_at, text, thread_id, parent_id, "
-            "platform, account_name, likes, url, repost_of, repost_author, repost_kind, links.",
+            f"CANONICAL: {', '.join(MAPPABLE)}.",
         ),
         click.option(
             "--naive-tz",

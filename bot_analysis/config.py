@@ -14,6 +14,7 @@ from types import UnionType
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from .errors import ConfigError
+from .schema import CANONICAL_SCHEMA, OPTIONAL_SCHEMA
 
 __all__ = [
     "CampaignConfig",
@@ -46,22 +47,12 @@ SUBSCORES = (
     "shared_rare_items",
     "cross_platform",
 )
-# The canonical columns --map may name (see schema.py), plus the optional ones readers pass on.
-MAPPABLE = (
-    "comment_id",
-    "account_id",
-    "created_at",
-    "text",
-    "thread_id",
-    "parent_id",
-    "platform",
-    "account_name",
-    "likes",
-    "url",
-    "repost_of",
-    "repost_author",
-    "repost_kind",
-    "links",
+# The columns --map may name: the canonical table's, but for the bookkeeping ones that every
+# reader sets itself (see schema.py).
+MAPPABLE = tuple(
+    c
+    for c in (*CANONICAL_SCHEMA, *OPTIONAL_SCHEMA)
+    if c not in ("source", "source_format", "is_retweet", "time_approximate")
 )
 
 

@@ -48,7 +48,7 @@ import polars as pl
 from scipy.special import gammainc
 
 from ._kernels import KIND_BITS, KIND_MASK, count_sorted, window_pair_keys
-from .config import CoordinationConfig
+from .config import KINDS, CoordinationConfig
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -66,7 +66,6 @@ __all__ = [
 ]
 log = logging.getLogger(__name__)
 
-KINDS = ("text", "link", "hashtag", "thread")
 if len(KINDS) > KIND_MASK + 1:  # pragma: no cover - a kind added without room for it
     raise ImportError("the co-action kinds do not fit the pair key's KIND_BITS")
 _KIND_NAME_RANK = {KINDS.index(k): r for r, k in enumerate(sorted(KINDS))}

@@ -684,3 +684,21 @@ def test_map_help_names_every_canonical_column():
 
     res = CliRunner().invoke(cli, ["analyze", "--help"], terminal_width=400)
     assert all(name in res.output for name in MAPPABLE)
+
+
+def test_every_mappable_column_has_its_aliases():
+    from bot_analysis.config import MAPPABLE
+    from bot_analysis.ingest.tabular import GENERIC_ALIASES
+
+    assert tuple(GENERIC_ALIASES) == MAPPABLE
+
+
+def test_a_reused_out_knows_every_file_a_run_writes(tmp_path: Path):
+    from bot_analysis.pipeline import OUTPUT_FILES
+
+    out = tmp_path / "out"
+    code, output = _run("analyze", str(SAMPLE_DUMPS), "--out", str(out))
+    assert code == 0, output
+    written = {p.name for p in out.iterdir() if p.is_file() and not p.name.startswith(".")}
+    assert written <= set(OUTPUT_FILES)
+    assert {p.suffix for p in (out / "figures").iterdir()} == {".png"}

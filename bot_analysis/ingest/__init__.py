@@ -392,9 +392,7 @@ def read_inputs(
             try:
                 stats, acc, rej = plan.collect(engine, report)
             except InputError as e:
-                if not inp.in_folder:
-                    raise
-                skipped.append(_skip(inp, e))
+                _skip_or_raise(inp, e, skipped)
                 continue
             idx = len(files)
             done += stats["rows_read"]
@@ -403,11 +401,9 @@ def read_inputs(
             frames.append(acc)
             rejects.append(rej)
             stats["seconds"] = round(time.perf_counter() - t0, 3)  # done by then (files overlap)
+            stats["sha256"] = digests[inp.path].result()
             files.append(stats)
             log.info("ingest: %s (%s): %d rows", inp.display, stats["format"], stats["rows_read"])
-        read = {f["path"] for f in files}
-        for inp, stats in zip([i for i in inputs if i.display in read], files, strict=True):
-            stats["sha256"] = digests[inp.path].result()
     for s in skipped:
         log.warning("skipped %s: %s", s["path"], s["why"])
     comments = pl.concat(frames, how="vertical") if frames else empty_comments()
@@ -512,22 +508,22 @@ def _plan(inp: InputFile, cfg: IngestConfig, fmt: str | None, engine: Engine) ->
     return _WholeFile(engine.submit(read_file, inp, cfg, fmt))
 
 
-def _skip(inp: InputFile, err: InputError) -> dict[str, str]:
-    """A skipped file's entry in ``files_skipped``: its path and why (without the path)."""
-    return {"path": inp.display, "why": str(err).removeprefix(f"{inp.display}: ")}
+def _skip_or_raise(inp: InputFile, err: InputError, skipped: list[dict[str, str]]) -> None:
+    """A file found in a folder that is of no known format (a photo beside a Telegram
+    export's result.json) goes to ``skipped`` with why; a file the user named raises."""
+    if not inp.in_folder:
+        raise err
+    skipped.append({"path": inp.display, "why": str(err).removeprefix(f"{inp.display}: ")})
 
 
 def _plan_or_skip(
     inp: InputFile, cfg: IngestConfig, fmt: str | None, engine: Engine, skipped: list
 ) -> Any:
-    """:func:`_plan`, or None for a file found in a folder that is of no known format (a
-    photo beside a Telegram export's result.json): listed in ``skipped``, not fatal."""
+    """:func:`_plan`, or None for a file that :func:`_skip_or_raise` skips."""
     try:
         return _plan(inp, cfg, fmt, engine)
     except InputError as e:
-        if not inp.in_folder:
-            raise
-        skipped.append(_skip(inp, e))
+        _skip_or_raise(inp, e, skipped)
         return None
 
 
@@ -608,20 +604,16 @@ def _read_one(
         stream = opened.stream
         name = fmt or _sniff(inp, opened.head)
         stats = _file_stats(inp, opened.encoding, name)
-        if name == "empty":
-            if opened.cut:  # cut before its first whole record
-                _, rej, n, _ = _cut_block(inp.display, opened.cut, opened.tail)
-                stats.update(rows_read=n, rejected=n)
-                return stats, empty_comments(), rej
-            return stats, empty_comments(), empty_rejects()
         report = partial(progress, "ingest", info=inp.display)
-        if _by_lines(name, opened.head):
+        if name == "empty":  # (or cut before its first whole record: see below)
+            acc, rej = empty_comments(), empty_rejects()
+        elif _by_lines(name, opened.head):
             blocks = iter_blocks(stream, cfg.block_bytes)
             results = [parse_block(name, inp, cfg, first, block) for first, block in blocks]
             if opened.cut:
                 results.append(_cut_block(inp.display, opened.cut, opened.tail))
             return _merge_blocks(stats, name, results, lambda n: report(done0 + n, None))
-        if name == "generic_parquet":
+        elif name == "generic_parquet":
             acc, rej, nread = _read_parquet(inp, cfg, report, done0)
             stats.update(rows_read=nread)
         elif name in ("twarc_csv", "4cat_csv", "generic_csv"):

@@ -306,6 +306,8 @@ def convert_twarc_csv(frame: pl.DataFrame, file: str) -> tuple[pl.DataFrame, pl.
         return name if name in cols else None
 
     text = pl.col("text").str.replace_all("\\n", "\n", literal=True) if "text" in cols else None
+    retweeted = _str(c("referenced_tweets.retweeted.id"))
+    quoted = _str(c("referenced_tweets.quoted.id"))
     mapped = frame.select(
         _str(c("id")).alias("comment_id"),
         _str(c("author_id")).alias("account_id"),
@@ -321,16 +323,12 @@ def convert_twarc_csv(frame: pl.DataFrame, file: str) -> tuple[pl.DataFrame, pl.
             pl.lit("/status/"),
             _str(c("id")),
         ).alias("url"),
-        (_str(c("referenced_tweets.retweeted.id")).is_not_null()).alias("is_retweet"),
-        pl.coalesce(
-            _str(c("referenced_tweets.retweeted.id")), _str(c("referenced_tweets.quoted.id"))
-        ).alias("repost_of"),
-        pl.when(_str(c("referenced_tweets.retweeted.id")).is_not_null())
-        .then(_str(c("retweeted_user_id")))
-        .alias("repost_author"),
-        pl.when(_str(c("referenced_tweets.retweeted.id")).is_not_null())
+        retweeted.is_not_null().alias("is_retweet"),
+        pl.coalesce(retweeted, quoted).alias("repost_of"),
+        pl.when(retweeted.is_not_null()).then(_str(c("retweeted_user_id"))).alias("repost_author"),
+        pl.when(retweeted.is_not_null())
         .then(pl.lit("repost"))
-        .when(_str(c("referenced_tweets.quoted.id")).is_not_null())
+        .when(quoted.is_not_null())
         .then(pl.lit("quote"))
         .alias("repost_kind"),
         _expanded_urls(c("entities.urls")).alias("links"),

@@ -154,7 +154,7 @@ def map_v1(obj: dict, sink: RowSink, src: str) -> None:
     name = user.get("screen_name")
     quoted = obj.get("quoted_status")
     orig = rt if isinstance(rt, dict) else quoted if isinstance(quoted, dict) else None
-    orig_id = orig.get("id_str") or orig.get("id") if orig else obj.get("quoted_status_id_str")
+    orig_id = (orig.get("id_str") or orig.get("id")) if orig else obj.get("quoted_status_id_str")
     orig_user = (orig or {}).get("user") or {}
     kind = "repost" if isinstance(rt, dict) else "quote" if orig_id else None
     ents = [obj.get("entities"), (obj.get("extended_tweet") or {}).get("entities")]
