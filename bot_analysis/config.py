@@ -247,23 +247,27 @@ class CoordinationConfig:
     """Parameters of the account co-action graph."""
 
     window_s: dict[str, float] | None = None
-    """Co-action window per kind (text, link, hashtag, thread) in seconds; None estimates each
-    from the data (see window_quantile)."""
-    window_quantile: float = 0.5
-    """The estimated window is this quantile, over items, of the delay from an item's first
-    use to the use that reaches half of its accounts (a coordination interval: the fast
-    items set it)."""
+    """Co-action window per kind in seconds; a kind left out is estimated from the data as
+    CooRnet's ``estimate_coord_interval`` does (see window_fastest and window_reach)."""
+    window_fastest: float = 0.1
+    """The estimate looks at this share of items: those whose second account came fastest
+    (CooRnet's q)."""
+    window_reach: float = 0.5
+    """... and takes the median time they need to pass this share of their accounts
+    (CooRnet's p)."""
     window_min_s: float = 60.0
-    """The estimated window is at least this long."""
+    """A guard: the estimated window is at least this long (time stamps are often minutes)."""
     window_max_s: float = 3600.0
-    """... and at most this long."""
+    """... and at most this long (a warning says when this bound decides)."""
     thread_window_max_s: float = 600.0
     """Being on the same thread counts only within ten minutes: threads are busy for hours."""
     max_neighbours: int = 16
     """Each event is paired with at most this many later events of the same item within the
     window (time order): linear work however many accounts share one item."""
-    alpha: float = 1e-4
-    """An edge is significant when its co-actions are this unlikely by chance (Poisson)."""
+    fdr: float = 0.01
+    """Edges are significant at this false discovery rate over all pairs tested
+    (Benjamini-Hochberg on the Poisson p-values): the share of chance edges stays this small
+    however large the dump."""
     min_items: int = 2
     """... and it co-acted on at least this many distinct items: one shared item (a greeting
     two hyperactive people both repeat) is no pattern, however rare, among millions of pairs."""
@@ -289,16 +293,17 @@ class CoordinationConfig:
         _in_range("coordination.min_items", self.min_items, 1)
         _in_range("coordination.louvain_top_k", self.louvain_top_k, 1)
         _in_range("coordination.min_community_score", self.min_community_score, 0, 1)
-        if not 0 < self.window_quantile < 1:
-            raise bad_value("coordination.window_quantile", self.window_quantile, "in (0, 1)")
+        for name in ("window_fastest", "window_reach"):
+            if not 0 < getattr(self, name) < 1:
+                raise bad_value(f"coordination.{name}", getattr(self, name), "in (0, 1)")
         if not 0 < self.window_min_s <= self.window_max_s:
             raise bad_value(
                 "coordination.window_min_s", self.window_min_s, "positive and <= window_max_s"
             )
         if self.max_neighbours < 1:
             raise bad_value("coordination.max_neighbours", self.max_neighbours, "an int >= 1")
-        if not 0 < self.alpha < 1:
-            raise bad_value("coordination.alpha", self.alpha, "a float in (0, 1)")
+        if not 0 < self.fdr < 1:
+            raise bad_value("coordination.fdr", self.fdr, "a float in (0, 1)")
         if self.window_s is not None:
             _check_keys("coordination.window_s", self.window_s.items(), KINDS, every=False)
             for kind, w in self.window_s.items():

@@ -47,7 +47,13 @@ import numpy as np
 import polars as pl
 from scipy.special import gammainc
 
-from ._kernels import KIND_BITS, KIND_MASK, count_sorted, window_pair_keys
+from ._kernels import (
+    KIND_BITS,
+    KIND_MASK,
+    count_sorted,
+    window_pair_keys,
+    window_pairs_per_run,
+)
 from .config import KINDS, CoordinationConfig
 
 if TYPE_CHECKING:
@@ -143,6 +149,14 @@ class _Coded:
     nodes: pl.Series
     item_kc: np.ndarray  # kind code of each run
     item_first: np.ndarray  # first event row of each run
+    items: pl.DataFrame = field(default_factory=pl.DataFrame)  # ic, kind, item
+
+    def item_names(self, runs: list[int]) -> list[str]:
+        """``kind:item`` of the given runs (for run.json)."""
+        if not runs or self.items.is_empty():
+            return []
+        named = self.items.filter(pl.col("ic").is_in(runs)).sort("ic")
+        return [f"{KINDS[k]}:{i}" for k, i in named.select("kind", "item").iter_rows()]
 
 
 def _encode(events: pl.DataFrame) -> _Coded:
@@ -166,50 +180,82 @@ def _encode(events: pl.DataFrame) -> _Coded:
     new = np.ones(len(ic), dtype=bool)
     new[1:] = ic[1:] != ic[:-1]
     first = np.flatnonzero(new)
-    return _Coded(ic, kc, coded["nc"].to_numpy(), coded["t"].to_numpy(), nodes, kc[first], first)
+    items = items.with_columns(pl.col("ic").cast(pl.Int64))
+    nc, t = coded["nc"].to_numpy(), coded["t"].to_numpy()
+    return _Coded(ic, kc, nc, t, nodes, kc[first], first, items)
 
 
 def estimate_windows(events: pl.DataFrame, cfg: CoordinationConfig) -> dict[str, float]:
-    """Seconds per kind: the configured windows, else a coordination interval estimated from
-    the data as coordinated-link-sharing tools do: for each item used by three or more
-    accounts, the delay from its first use to the use that reaches half of its accounts;
-    the window is the ``window_quantile`` of those delays, clamped to
-    [window_min_s, window_max_s]."""
-    return _windows(_encode(events), cfg)
+    """Seconds per kind: the configured windows, else the coordination interval estimated
+    from the data as CooRnet's ``estimate_coord_interval`` does [1]_ (see :func:`_windows`)."""
+    return _windows(_encode(events), cfg)[0]
 
 
-def _windows(ev: _Coded, cfg: CoordinationConfig) -> dict[str, float]:
-    out: dict[str, float] = {}
+def _windows(ev: _Coded, cfg: CoordinationConfig) -> tuple[dict[str, float], dict[str, Any]]:
+    """The window per kind and how it was found.
+
+    Per kind, over items used by two or more accounts (each account's first use): the items
+    whose second account came fastest (the ``window_fastest`` quantile of that delay) are
+    kept; for each of them, the delay from its first use to the use that takes it past
+    ``window_reach`` of its accounts; the window is the median of those delays. The clamp
+    [window_min_s, window_max_s] (threads: thread_window_max_s) is a guard: when it binds,
+    the estimate is recorded beside it and a warning is logged.
+    """
     given = cfg.window_s or {}
     firsts = (
         pl.DataFrame({"ic": ev.ic, "nc": ev.nc, "t": ev.t})
         .group_by("ic", "nc")
         .agg(pl.col("t").min())
-    )
-    delays = (
-        firsts.sort("ic", "t")
+        .sort("ic", "t")
         .group_by("ic", maintain_order=True)
         .agg(pl.col("t"))
-        .filter(pl.col("t").list.len() >= 3)
-        .select(
-            "ic",
-            (
-                (pl.col("t").list.get((pl.col("t").list.len() - 1) // 2) - pl.col("t").list.first())
-                / 1e6
-            ).alias("delay"),
-        )
+        .filter(pl.col("t").list.len() >= 2)
+    )
+    n = pl.col("t").list.len()
+    reach = (n.cast(pl.Float64) * cfg.window_reach).floor().cast(pl.Int64).clip(upper_bound=n - 1)
+    delays = firsts.select(
+        "ic",
+        ((pl.col("t").list.get(1) - pl.col("t").list.first()) / 1e6).alias("second"),
+        ((pl.col("t").list.get(reach) - pl.col("t").list.first()) / 1e6).alias("delay"),
     )
     delays = delays.with_columns(pl.Series("kc", ev.item_kc[delays["ic"].to_numpy()]))
+    out: dict[str, float] = {}
+    how: dict[str, Any] = {}
     for code, kind in enumerate(KINDS):
         if kind in given:
             out[kind] = float(given[kind])
+            how[kind] = {"seconds": out[kind], "source": "config"}
             continue
-        d = delays.filter(pl.col("kc") == code)["delay"]
-        q = d.quantile(cfg.window_quantile) if len(d) else None
-        q = cfg.window_max_s if q is None else float(q)
+        d = delays.filter(pl.col("kc") == code)
         top = cfg.thread_window_max_s if kind == "thread" else cfg.window_max_s
-        out[kind] = float(min(max(q, cfg.window_min_s), top))
-    return out
+        if d.height == 0:
+            out[kind] = float(top)
+            how[kind] = {"seconds": out[kind], "source": "no item used by two accounts"}
+            continue
+        cut = d["second"].quantile(cfg.window_fastest, "lower")
+        fast = d.filter(pl.col("second") <= cut).sort("delay", "ic")
+        est = float(fast["delay"].quantile(0.5, "linear"))
+        out[kind] = float(min(max(est, cfg.window_min_s), top))
+        how[kind] = {
+            "seconds": out[kind],
+            "source": "estimated",
+            "estimate_s": round(est, 3),
+            "items_used": fast.height,
+            "items_with_two_accounts": d.height,
+            "example_items": ev.item_names(fast["ic"].head(3).to_list()),
+        }
+        if out[kind] != est:
+            how[kind]["clamped"] = "min" if est < out[kind] else "max"
+            if how[kind]["clamped"] == "max":
+                log.warning(
+                    "coordination: the %s window estimate (%.0f s) is above the %.0f s guard; "
+                    "using %.0f s (set coordination.window_s to choose)",
+                    kind,
+                    est,
+                    top,
+                    top,
+                )
+    return out, how
 
 
 def co_action_pairs(
@@ -289,15 +335,23 @@ def _run_pair_keys(
     return [(pl.Series(key).unique().to_numpy(), int(ic[0]))]
 
 
-def _significance(ev: _Coded, keys: np.ndarray, min_items: int) -> tuple[pl.DataFrame, int]:
+def _significance(
+    ev: _Coded, keys: np.ndarray, min_items: int, window_us: np.ndarray
+) -> tuple[pl.DataFrame, int]:
     """Per (a, b, kind): distinct co-action items, expected count under the null, p-value;
     for the (a, b, kind) with at least ``min_items`` items, and the count of all of them.
 
-    ``keys`` are the packed pairs of :func:`pair_keys`, one per (item, a, b)."""
+    ``keys`` are the packed pairs of :func:`pair_keys`, one per (item, a, b). The null is a
+    configuration model conditioned on each item's own timeline: item ``i`` (``s_i``
+    accounts, ``e_i`` events) brings two random users of it inside the window with the share
+    ``f_i`` of its event pairs that are (all counted, whatever ``max_neighbours``), so
+    ``lambda_ab = k_a k_b sum_i s_i^2 f_i / S^2``: an item spread over days adds little, a
+    burst adds its full weight, and many accounts meeting once around one viral item
+    explain each other away."""
     nb = _node_bits(ev)
     # one int64 column, sorted on every core by polars, then counted in one pass: a fraction
     # of a hash group-by's time and memory
-    k, n_items, n_all, within = count_sorted(pl.Series(keys).sort().to_numpy(), min_items)
+    k, n_items, n_all, _ = count_sorted(pl.Series(keys).sort().to_numpy(), min_items)
     counts = pl.DataFrame(
         {
             "a": k >> (nb + KIND_BITS),
@@ -307,32 +361,33 @@ def _significance(ev: _Coded, keys: np.ndarray, min_items: int) -> tuple[pl.Data
         }
     )
     del k, n_items
+    within = window_pairs_per_run(ev.ic, ev.t, window_us[ev.item_kc], ev.item_first)
     evf = pl.DataFrame({"ic": ev.ic, "kc": ev.kc, "nc": ev.nc})
-    item_acc = evf.group_by("ic").agg(
-        pl.col("kc").first(), pl.col("nc").n_unique().alias("s"), pl.len().alias("e")
+    item_acc = (
+        evf.group_by("ic")
+        .agg(pl.col("kc").first(), pl.col("nc").n_unique().alias("s"), pl.len().alias("e"))
+        .sort("ic")
+        .with_columns(pl.Series("within", within))
     )
     kind_stats = item_acc.group_by("kc").agg(
         pl.col("s").sum().cast(pl.Float64).alias("S"),
-        (pl.col("s").cast(pl.Float64) ** 2).sum().alias("Q"),
-        (pl.col("e").cast(pl.Float64) * (pl.col("e") - 1) / 2).sum().alias("all_pairs"),
-    )
-    within = pl.DataFrame(
-        {"kc": np.arange(len(KINDS), dtype=np.uint8), "within": within[: len(KINDS)]}
-    )
-    kind_stats = kind_stats.join(within, on="kc", how="left").with_columns(
-        (pl.col("within").fill_null(0) / pl.col("all_pairs").clip(lower_bound=1))
-        .clip(upper_bound=1.0)
-        .alias("f")
+        (
+            pl.col("s").cast(pl.Float64) ** 2
+            * (
+                pl.col("within")
+                / (pl.col("e").cast(pl.Float64) * (pl.col("e") - 1) / 2).clip(lower_bound=1)
+            ).clip(upper_bound=1.0)
+        )
+        .sum()
+        .alias("Qf"),
     )
     k_acc = evf.group_by("kc", "nc").agg(pl.col("ic").n_unique().alias("k"))
     e = (
         counts.join(k_acc.rename({"nc": "a", "k": "ka"}), on=["kc", "a"], how="left")
         .join(k_acc.rename({"nc": "b", "k": "kb"}), on=["kc", "b"], how="left")
-        .join(kind_stats.select("kc", "S", "Q", "f"), on="kc", how="left")
+        .join(kind_stats.select("kc", "S", "Qf"), on="kc", how="left")
         .with_columns(
-            (pl.col("ka") * pl.col("kb") * pl.col("Q") / pl.col("S") ** 2 * pl.col("f")).alias(
-                "expected"
-            )
+            (pl.col("ka") * pl.col("kb") * pl.col("Qf") / pl.col("S") ** 2).alias("expected")
         )
         # the output order: by names (node codes follow them), then kind name; sorting the
         # integer codes costs a fraction of sorting the strings
@@ -341,6 +396,8 @@ def _significance(ev: _Coded, keys: np.ndarray, min_items: int) -> tuple[pl.Data
     k = e["n_items"].to_numpy()
     lam = np.maximum(e["expected"].to_numpy(), 1e-12)
     p = gammainc(k, lam)  # P(X >= k) for X ~ Poisson(lam), k >= 1 (regularized gamma)
+    # the best this pair could have done: every item of the less active account shared
+    best = gammainc(np.minimum(e["ka"].to_numpy(), e["kb"].to_numpy()), lam)
     sig = np.minimum(-np.log10(np.maximum(p, 1e-300)), _MAX_SIG)
     kinds = pl.Series("kind", KINDS)
     out = e.select(
@@ -350,9 +407,24 @@ def _significance(ev: _Coded, keys: np.ndarray, min_items: int) -> tuple[pl.Data
         pl.col("n_items").cast(pl.Int64),
         "expected",
         pl.Series("p_value", p),
+        pl.Series("q_value", benjamini_hochberg(p)),
         pl.Series("significance", np.round(sig, 3)),
+        pl.Series("best_p", best),
     )
     return out, n_all
+
+
+def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values (q-values) of ``p``, in its order."""
+    m = len(p)
+    if m == 0:
+        return np.zeros(0)
+    order = np.argsort(p, kind="stable")
+    ranked = p[order] * m / np.arange(1, m + 1)
+    q = np.minimum.accumulate(ranked[::-1])[::-1]
+    out = np.empty(m)
+    out[order] = np.minimum(q, 1.0)
+    return out
 
 
 def _node_bits(ev: _Coded) -> int:
@@ -431,15 +503,15 @@ def build_graph(
     CoordinationResult
     """
     ev = _encode(_events(comments))
-    windows = _windows(ev, cfg)
-    keys = partitioned_pairs(ev, _window_us(windows), cfg.max_neighbours, engine)
+    windows, window_how = _windows(ev, cfg)
+    window_us = _window_us(windows)
+    keys = partitioned_pairs(ev, window_us, cfg.max_neighbours, engine)
     n_pairs = len(keys)
-    edges, n_edges = _significance(ev, keys, cfg.min_items)
+    edges, n_edges = _significance(ev, keys, cfg.min_items, window_us)
     del keys
-    edges = edges.with_columns(
-        ((pl.col("p_value") < cfg.alpha) & (pl.col("n_items") >= cfg.min_items)).alias(
-            "significant"
-        )
+    n_could = int((edges["best_p"] <= cfg.fdr).sum())
+    edges = edges.drop("best_p").with_columns(
+        ((pl.col("q_value") < cfg.fdr) & (pl.col("n_items") >= cfg.min_items)).alias("significant")
     )
     weights = dict(cfg.kind_weights)
     sig_edges = edges.filter(pl.col("significant"))
@@ -532,8 +604,18 @@ def build_graph(
     stats = {
         "events": len(ev.ic),
         "windows_s": windows,
+        "windows": window_how,
         "pairs": n_pairs,
         "edges": n_edges,
+        "pairs_tested": edges.height,
+        "pairs_that_could_pass": n_could,
+        "too_few_data": None
+        if n_could
+        else (
+            f"too little data to test: none of the {edges.height:,} account pairs with "
+            f"{cfg.min_items}+ shared items could reach significance at FDR {cfg.fdr:g}, "
+            "even if every one of its items had been shared"
+        ),
         "significant_edges": sig_edges.height,
         "graph_nodes": len(set(graph_edges["a"]) | set(graph_edges["b"])),
         "graph_edges": graph_edges.height,

@@ -119,7 +119,9 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "realdata")
     ap.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "bot_analysis_real")
     ap.add_argument("--only", choices=["ira", "vk"])
+    ap.add_argument("--config", type=Path, help="a TOML config passed to every run")
     args = ap.parse_args()
+    conf = ["--config", str(args.config)] if args.config else []
     pl.Config.set_tbl_rows(100)
     pl.Config.set_tbl_cols(-1)
     pl.Config.set_tbl_hide_dataframe_shape(True)
@@ -129,7 +131,7 @@ def main() -> None:
     if args.only in (None, "ira") and (args.data / IRA).exists():
         found = True
         out = args.out / "ira"
-        extra = [a for m in IRA_MAP for a in ("--map", m)] + ["--naive-tz", "UTC"]
+        extra = [a for m in IRA_MAP for a in ("--map", m)] + ["--naive-tz", "UTC", *conf]
         run = analyze(args.data / IRA, out, extra)
         recall, split = ira_tables(args.data / IRA, out)
         c = run["campaigns"]
@@ -144,7 +146,7 @@ def main() -> None:
     if args.only in (None, "vk") and (args.data / VK).exists():
         found = True
         out = args.out / "vk"
-        run = analyze(args.data / VK, out, [])
+        run = analyze(args.data / VK, out, conf)
         c = run["campaigns"]
         print(
             f"{VK}: {run['counts']['accepted']:,} comments, {run['wall_s']} s, "
