@@ -55,6 +55,7 @@ _CAND_COLS = (
     "urls",
     "hashtags",
     "coordination_score",
+    "repost",
 )
 _REASONS_LOW = {
     "text_similarity": "little shared wording",
@@ -124,6 +125,9 @@ def assemble_campaigns(
     ).filter(pl.col("account_id").is_not_null())
     acc = coord.accounts.select("node", "coordination_score", "community")
     c = c.join(acc, on="node", how="left")
+    # re-shares of one original are one talking point, like a near-duplicate cluster
+    c, shared_posts = _share_points(c)
+    clusters = pl.concat([clusters.select("cluster_id", "informative", "n_accounts"), shared_posts])
     inf = clusters.filter(pl.col("informative")).select("cluster_id")
     # (1) communities
     members = acc.filter(pl.col("community").is_not_null()).select(
@@ -131,9 +135,10 @@ def assemble_campaigns(
     )
     cm = c.join(members, on="node", how="inner")
     # communities that post the same informative clusters (three or more accounts each) are one
-    # candidate: Louvain may cut one operation in pieces, e.g. along platform lines
+    # candidate: Louvain may cut one operation in pieces, e.g. along platform lines (authored
+    # words only: re-sharing one popular post joins no communities)
     shared_cl = (
-        cm.filter(pl.col("cluster_id").is_in(inf["cluster_id"].implode()))
+        cm.filter(pl.col("cluster_id").is_in(inf["cluster_id"].implode()) & ~pl.col("repost"))
         .group_by("cluster_id", "cand")
         .agg(pl.col("node").n_unique().alias("k"))
         .filter(pl.col("k") >= 3)
@@ -214,7 +219,7 @@ def assemble_campaigns(
     cand = pl.concat([comm_comments, clus_comments], how="vertical")
     if cand.height == 0:
         return _empty()
-    scored = _score(cand, inf, items, cfg)
+    scored = _score(cand, inf, items, cfg, _carried(c))
     # one campaign per comment: the highest-scoring candidate that holds it
     comment_campaign = (
         cand.join(scored.select("cand", "campaign_id", "score", "flagged"), on="cand")
@@ -243,6 +248,46 @@ def assemble_campaigns(
         comment_campaign,
         stats,
     )
+
+
+def _share_points(c: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Reposts as talking points: a plain repost (no cluster of its own) takes its original's
+    key (``s`` + a digest of the share item) as its ``cluster_id``, and a flag ``repost``;
+    returns the comments and the keys as cluster rows (cluster_id, informative, n_accounts)."""
+    cols = c.columns
+    if "share_item" not in cols or "repost_kind" not in cols:
+        c = c.with_columns(pl.lit(False).alias("repost"))
+        empty = {"cluster_id": pl.String, "informative": pl.Boolean, "n_accounts": pl.UInt32}
+        return c, pl.DataFrame(schema=empty)
+    repost = (pl.col("repost_kind") == "repost").fill_null(False) & pl.col(
+        "share_item"
+    ).is_not_null()
+    c = c.with_columns(repost.alias("repost"))
+    items = c.filter(pl.col("repost")).select("share_item").unique().sort("share_item")
+    keys = items.with_columns(
+        pl.col("share_item")
+        .map_elements(lambda x: "s" + hashlib.sha1(x.encode()).hexdigest()[:12], pl.String)
+        .alias("key")
+    )
+    c = (
+        c.join(keys, on="share_item", how="left", maintain_order="left")
+        .with_columns(
+            pl.when(pl.col("repost"))
+            .then(pl.col("key"))
+            .otherwise(pl.col("cluster_id"))
+            .alias("cluster_id")
+        )
+        .drop("key")
+    )
+    posts = (
+        c.filter(pl.col("repost"))
+        .group_by("cluster_id")
+        .agg(pl.col("node").n_unique().cast(pl.UInt32).alias("n_accounts"))
+        .filter(pl.col("n_accounts") >= 2)
+        .select("cluster_id", pl.lit(True).alias("informative"), "n_accounts")
+        .sort("cluster_id")
+    )
+    return c, posts
 
 
 def _uses_rare_item(cm: pl.DataFrame, items: pl.DataFrame) -> pl.Series:
@@ -284,8 +329,30 @@ def _rare_items(c: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _carried(c: pl.DataFrame) -> pl.DataFrame:
+    """Per platform, whether its comments can carry each sub-score that needs a field: thread
+    ids (thread repetition), links or hashtags (shared rare items); cross-platform needs two
+    platforms in the dump."""
+    n_platforms = c["platform"].n_unique()
+    return c.group_by("platform").agg(
+        pl.col("thread_id").is_not_null().any().alias("thread_repetition"),
+        (pl.col("urls").list.len().sum() + pl.col("hashtags").list.len().sum() > 0).alias(
+            "shared_rare_items"
+        ),
+        pl.lit(n_platforms >= 2).alias("cross_platform"),
+    )
+
+
+# The sub-scores an export may be unable to carry (see _carried); the others always can.
+_OPTIONAL = ("thread_repetition", "shared_rare_items", "cross_platform")
+
+
 def _score(
-    cand: pl.DataFrame, inf: pl.DataFrame, items: pl.DataFrame, cfg: CampaignConfig
+    cand: pl.DataFrame,
+    inf: pl.DataFrame,
+    items: pl.DataFrame,
+    cfg: CampaignConfig,
+    carried: pl.DataFrame,
 ) -> pl.DataFrame:
     w = dict(cfg.weights)
     inf_set = inf["cluster_id"].implode()
@@ -311,6 +378,13 @@ def _score(
         pl.col("node").str.extract(r"^([^:]+):", 1).unique().sort().alias("platforms"),
         pl.col("node").unique().sort().alias("nodes"),
         pl.col("cluster_id").drop_nulls().unique().sort().alias("cluster_set"),
+        pl.col("repost").sum().alias("n_reposts"),
+    )
+    # originals re-shared by two or more of the candidate's accounts
+    reshared = (
+        cl_k.filter(pl.col("cluster_id").str.starts_with("s") & (pl.col("k") >= 2))
+        .group_by("cand")
+        .agg(pl.len().alias("n_reshared"))
     )
     text_sim = shared.group_by("cand").agg(pl.col("n").sum().alias("n_shared"))
     rep = shared.group_by("cand").agg(
@@ -356,6 +430,7 @@ def _score(
     rare = items.group_by("cand").agg(pl.col("item").sort().alias("rare_items"))
     df = (
         base.join(text_sim, on="cand", how="left")
+        .join(reshared, on="cand", how="left")
         .join(rep, on="cand", how="left")
         .join(plat.rename({"len": "n_platforms_2"}), on="cand", how="left")
         .join(in_burst, on="cand", how="left")
@@ -377,17 +452,18 @@ def _score(
             (pl.col("n_platforms_2").fill_null(0) >= 2).cast(pl.Float64).alias("cross_platform"),
         )
     )
-    # Behaviour gates content: identical words, repetition across threads, shared links or
-    # several platforms count only as far as the accounts act together (synchrony) or post
-    # repeatedly (volume concentration). A meme or a quote pasted once each by hundreds of
-    # unrelated people has content signals but no behaviour, and scores near zero.
-    behaviour = pl.max_horizontal(pl.col("synchrony"), pl.col("volume_concentration")).clip(0, 1)
-    content = sum(pl.col(k).clip(0, 1) * w[k] for k in SUBSCORES if k not in _BEHAVIOUR)
-    score = sum(pl.col(k).clip(0, 1) * w[k] for k in _BEHAVIOUR) + behaviour * content
-    df = df.with_columns(
-        *[pl.col(k).clip(0, 1).round(3) for k in SUBSCORES],
-        score.round(3).alias("score"),
+    # A sub-score none of the candidate's platforms can carry (no thread ids, one platform,
+    # no links or hashtags) is n/a (null) and leaves the weighting: the same behaviour scores
+    # the same in a tweet dump and in a VK dump.
+    can = (
+        cand.select("cand", "platform")
+        .unique()
+        .join(carried, on="platform", how="left")
+        .group_by("cand")
+        .agg(*[pl.col(k).fill_null(False).any().alias(f"{k}_can") for k in _OPTIONAL])
     )
+    df = df.join(can, on="cand", how="left")
+    df = _apply_carried(df, w)
     df = df.with_columns(
         (
             (pl.col("score") >= cfg.flag_threshold) & (pl.col("n_accounts") >= cfg.min_accounts)
@@ -397,7 +473,7 @@ def _score(
     rows = df.to_dicts()
     signals, summaries = [], []
     for r in rows:
-        fired = [k for k in SUBSCORES if r[k] >= 0.5]
+        fired = [k for k in SUBSCORES if r[k] is not None and r[k] >= 0.5]
         signals.append(";".join(fired))
         summaries.append(_summary(r, fired, cfg))
     return df.with_columns(
@@ -417,11 +493,47 @@ def _score(
         "n_accounts",
         "n_clusters",
         "n_threads",
+        "n_reposts",
+        pl.col("n_reshared").fill_null(0),
         "platforms",
         "top_talking_points",
         "top_clusters",
         pl.col("rare_items").fill_null([]),
     )
+
+
+def _apply_carried(df: pl.DataFrame, w: dict[str, float]) -> pl.DataFrame:
+    """Null the sub-scores a candidate cannot carry and score over the rest.
+
+    ``df`` holds each sub-score and, from the join in :func:`_score`, a same-named boolean
+    column suffixed ``_can`` for the optional ones. Behaviour gates content: identical words,
+    repetition across threads, shared links or several platforms count only as far as the
+    accounts act together (synchrony) or post repeatedly (volume concentration); a meme or a
+    quote pasted once each by hundreds of unrelated people has content signals but no
+    behaviour, and scores near zero. The score is divided by the weight of the sub-scores
+    carried, so that a missing field neither lowers nor raises it.
+    """
+    df = df.with_columns(
+        *[
+            pl.when(pl.col(f"{k}_can")).then(pl.col(k).clip(0, 1)).otherwise(None).alias(k)
+            for k in _OPTIONAL
+        ]
+    )
+    behaviour = pl.max_horizontal(pl.col("synchrony"), pl.col("volume_concentration")).clip(0, 1)
+    content = sum(
+        pl.col(k).clip(0, 1).fill_null(0) * w[k] for k in SUBSCORES if k not in _BEHAVIOUR
+    )
+    carried = sum(
+        pl.col(f"{k}_can").cast(pl.Float64) * w[k] if k in _OPTIONAL else pl.lit(w[k])
+        for k in SUBSCORES
+    )
+    score = (sum(pl.col(k).clip(0, 1) * w[k] for k in _BEHAVIOUR) + behaviour * content) / (
+        pl.max_horizontal(carried, pl.lit(1e-9)) / sum(w.values())
+    )
+    return df.with_columns(
+        *[pl.col(k).clip(0, 1).round(3) for k in SUBSCORES],
+        score.clip(0, 1).round(3).alias("score"),
+    ).drop([f"{k}_can" for k in _OPTIONAL])
 
 
 def _hours(r: dict) -> float:
@@ -432,11 +544,18 @@ def _summary(r: dict, fired: list[str], cfg: CampaignConfig) -> str:
     span = _hours(r)
     when = f"{span:.0f} hours" if span < 72 else f"{span / 24:.0f} days"
     plats = " and ".join(r["platforms"])
-    text = (
-        f"{r['n_accounts']:,} accounts on {plats} posted {r['n_comments']:,} comments "
-        f"({r['text_similarity']:.0%} near-identical, {r['n_clusters']} talking points) "
-        f"on {r['n_threads']:,} threads within {when}."
-    )
+    if r["n_reposts"] * 2 >= r["n_comments"]:  # amplification: mostly re-shares
+        text = (
+            f"{r['n_accounts']:,} accounts on {plats} re-shared the same {r['n_reshared'] or 0:,} "
+            f"posts ({r['n_reposts']:,} of their {r['n_comments']:,} posts are re-shares) "
+            f"within {when}."
+        )
+    else:
+        text = (
+            f"{r['n_accounts']:,} accounts on {plats} posted {r['n_comments']:,} comments "
+            f"({r['text_similarity']:.0%} near-identical, {r['n_clusters']} talking points) "
+            f"on {r['n_threads']:,} threads within {when}."
+        )
     if r["flagged"]:
         extra = []
         if r["synchrony"] >= 0.5:
@@ -448,7 +567,7 @@ def _summary(r: dict, fired: list[str], cfg: CampaignConfig) -> str:
         if r["cross_platform"]:
             extra.append("the same talking points appeared on several platforms at once")
         return text + (" " + "; ".join(extra).capitalize() + "." if extra else "")
-    low = [_REASONS_LOW[k] for k in _REASONS_LOW if r[k] < 0.3]
+    low = [_REASONS_LOW[k] for k in _REASONS_LOW if r[k] is not None and r[k] < 0.3]
     why = "; ".join(low) if low else f"score {r['score']:.2f} below {cfg.flag_threshold}"
     return text + f" Not flagged: {why}."
 

@@ -37,7 +37,8 @@ def bad_value(key: str, value: object, allowed: str) -> ConfigError:
 
 # The co-action kinds of the account graph, and the campaign sub-scores: the keys of the
 # mappings below (a key that names nothing would fail deep inside a stage).
-KINDS = ("text", "link", "hashtag", "thread")
+# (new kinds go last: a kind's code is its place here)
+KINDS = ("text", "link", "hashtag", "thread", "share", "reply")
 SUBSCORES = (
     "text_similarity",
     "synchrony",
@@ -258,9 +259,13 @@ class CoordinationConfig:
     window_min_s: float = 60.0
     """A guard: the estimated window is at least this long (time stamps are often minutes)."""
     window_max_s: float = 3600.0
-    """... and at most this long (a warning says when this bound decides)."""
+    """... and at most this long (a warning says when this bound decides). It is also the
+    slow scale: where the estimate is shorter, co-actions within this long are tested too
+    (operators working through a list), and a pair's p-value is the better of the two,
+    doubled."""
     thread_window_max_s: float = 600.0
-    """Being on the same thread counts only within ten minutes: threads are busy for hours."""
+    """Being on the same thread counts only within ten minutes: threads are busy for hours
+    (the thread kind's upper bound and slow scale)."""
     max_neighbours: int = 16
     """Each event is paired with at most this many later events of the same item within the
     window (time order): linear work however many accounts share one item."""
@@ -276,9 +281,13 @@ class CoordinationConfig:
         ("link", 0.6),
         ("hashtag", 0.6),
         ("thread", 0.25),
+        ("share", 0.8),
+        ("reply", 0.5),
     )
-    """Weight of each co-action kind in an account's score: the same words weigh most; being on
-    the same threads alone (a fan group) weighs little and only beside content co-actions."""
+    """Weight of each co-action kind in an account's score (a kind left out keeps its
+    default): the same words weigh most, then re-sharing the same posts (co-retweet);
+    answering the same comments and sharing links or hashtags less; being on the same threads
+    alone (a fan group) weighs little and only beside content co-actions."""
     louvain_top_k: int = 30
     """Community detection keeps each account's strongest edges only (sparsification)."""
     min_community_score: float = 0.5
@@ -286,7 +295,12 @@ class CoordinationConfig:
 
     def __post_init__(self) -> None:
         _check_types(self, "coordination")
-        _check_keys("coordination.kind_weights", self.kind_weights, KINDS, every=True)
+        _check_keys("coordination.kind_weights", self.kind_weights, KINDS, every=False)
+        given = dict(self.kind_weights)
+        defaults = dict(type(self).__dataclass_fields__["kind_weights"].default)
+        object.__setattr__(
+            self, "kind_weights", tuple((k, float(given.get(k, defaults[k]))) for k in KINDS)
+        )
         for kind, w in self.kind_weights:
             _in_range(f"coordination.kind_weights.{kind}", w, 0)
         _in_range("coordination.thread_window_max_s", self.thread_window_max_s, 1)

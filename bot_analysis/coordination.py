@@ -1,7 +1,10 @@
 """The account coordination graph: who acts together, more often than chance allows.
 
 Co-action events are (kind, item, account, time) with kinds ``text`` (an informative
-near-duplicate cluster), ``link`` (a normalized URL), ``hashtag`` and ``thread``. Two accounts
+near-duplicate cluster), ``link`` (a normalized URL, per-post wrappers left out),
+``hashtag``, ``thread``, ``share`` (re-sharing the same original: co-retweet, co-forward)
+and ``reply`` (answering the same comment). A repost is not authored: it makes only its share
+event, so a re-sharer never co-acts with the original's author through it. Two accounts
 co-act when they use the same item within the kind's window. Accounts are keyed by platform
 and id (``vk:123`` and ``telegram:123`` are different accounts).
 
@@ -96,6 +99,13 @@ class CoordinationResult:
 
 def _events(comments: pl.DataFrame) -> pl.DataFrame:
     """The events of :func:`co_action_events`, in no order."""
+    cols = comments.columns
+    null = pl.lit(None, dtype=pl.String)
+    repost = (
+        (pl.col("repost_kind") == "repost").fill_null(False)
+        if "repost_kind" in cols
+        else pl.lit(False)
+    )
     base = comments.filter(pl.col("account_id").is_not_null()).select(
         pl.concat_str("platform", pl.lit(":"), "account_id").alias("node"),
         pl.col("created_at").dt.epoch("us").alias("t"),
@@ -104,24 +114,43 @@ def _events(comments: pl.DataFrame) -> pl.DataFrame:
         pl.col("cluster_informative").fill_null(False),
         "urls",
         "hashtags",
+        repost.alias("repost"),
+        (pl.col("share_item") if "share_item" in cols else null).alias("share_item"),
+        # a reply to a comment (not the thread's opening post) names what it answers
+        pl.when(
+            pl.col("parent_id").is_not_null()
+            & (pl.col("parent_id").cast(pl.String) != pl.col("thread_id").cast(pl.String))
+        )
+        .then(pl.concat_str("platform", pl.lit(":"), pl.col("parent_id").cast(pl.String)))
+        .alias("parent")
+        if "parent_id" in cols
+        else null.alias("parent"),
     )
+    # a repost's links, hashtags and thread are the original's: only its share event counts
+    authored = base.filter(~pl.col("repost"))
     parts = [
         base.filter(pl.col("cluster_informative") & pl.col("cluster_id").is_not_null()).select(
             pl.lit("text").alias("kind"), pl.col("cluster_id").alias("item"), "node", "t"
         ),
-        base.select("node", "t", "urls")
+        authored.select("node", "t", "urls")
         .explode("urls")
         .drop_nulls("urls")
         .select(pl.lit("link").alias("kind"), pl.col("urls").alias("item"), "node", "t"),
-        base.select("node", "t", "hashtags")
+        authored.select("node", "t", "hashtags")
         .explode("hashtags")
         .drop_nulls("hashtags")
         .select(pl.lit("hashtag").alias("kind"), pl.col("hashtags").alias("item"), "node", "t"),
-        base.filter(pl.col("thread_id").is_not_null()).select(
+        authored.filter(pl.col("thread_id").is_not_null()).select(
             pl.lit("thread").alias("kind"),
             pl.concat_str(pl.lit(""), "thread_id").alias("item"),
             "node",
             "t",
+        ),
+        base.filter(pl.col("share_item").is_not_null()).select(
+            pl.lit("share").alias("kind"), pl.col("share_item").alias("item"), "node", "t"
+        ),
+        authored.filter(pl.col("parent").is_not_null()).select(
+            pl.lit("reply").alias("kind"), pl.col("parent").alias("item"), "node", "t"
         ),
     ]
     return pl.concat(parts, how="vertical")
@@ -258,6 +287,17 @@ def _windows(ev: _Coded, cfg: CoordinationConfig) -> tuple[dict[str, float], dic
     return out, how
 
 
+def _slow_windows(how: dict[str, Any], cfg: CoordinationConfig) -> dict[str, float]:
+    """Seconds per kind of the second, slow scale: the guard's upper bound, for the kinds
+    whose window was estimated shorter than it."""
+    out = {}
+    for kind, h in how.items():
+        top = cfg.thread_window_max_s if kind == "thread" else cfg.window_max_s
+        if h["source"] == "estimated" and h["seconds"] < top:
+            out[kind] = float(top)
+    return out
+
+
 def co_action_pairs(
     events: pl.DataFrame, windows: dict[str, float], max_neighbours: int
 ) -> pl.DataFrame:
@@ -282,7 +322,8 @@ def co_action_pairs(
 
 
 def _window_us(windows: dict[str, float]) -> np.ndarray:
-    return np.array([int(windows[k] * 1e6) for k in KINDS], dtype=np.int64)
+    """Microseconds per kind code; a kind without a window pairs nothing (-1)."""
+    return np.array([int(windows[k] * 1e6) if k in windows else -1 for k in KINDS], np.int64)
 
 
 def pair_codes(
@@ -335,11 +376,13 @@ def _run_pair_keys(
     return [(pl.Series(key).unique().to_numpy(), int(ic[0]))]
 
 
-def _significance(
+def _pair_tests(
     ev: _Coded, keys: np.ndarray, min_items: int, window_us: np.ndarray
 ) -> tuple[pl.DataFrame, int]:
-    """Per (a, b, kind): distinct co-action items, expected count under the null, p-value;
-    for the (a, b, kind) with at least ``min_items`` items, and the count of all of them.
+    """Per (a, b, kc) as codes: distinct co-action items, expected count under the null,
+    p-value and the best p-value the pair could have had (every item of its less active
+    account shared); for the (a, b, kind) with at least ``min_items`` items, and the count of
+    all of them.
 
     ``keys`` are the packed pairs of :func:`pair_keys`, one per (item, a, b). The null is a
     configuration model conditioned on each item's own timeline: item ``i`` (``s_i``
@@ -357,7 +400,7 @@ def _significance(
             "a": k >> (nb + KIND_BITS),
             "b": (k >> KIND_BITS) & ((1 << nb) - 1),
             "kc": (k & KIND_MASK).astype(np.uint8),
-            "n_items": n_items,
+            "n_items": n_items.astype(np.int64),
         }
     )
     del k, n_items
@@ -389,29 +432,60 @@ def _significance(
         .with_columns(
             (pl.col("ka") * pl.col("kb") * pl.col("Qf") / pl.col("S") ** 2).alias("expected")
         )
-        # the output order: by names (node codes follow them), then kind name; sorting the
-        # integer codes costs a fraction of sorting the strings
-        .sort("a", "b", pl.col("kc").replace_strict(_KIND_NAME_RANK, return_dtype=pl.UInt8))
     )
     k = e["n_items"].to_numpy()
     lam = np.maximum(e["expected"].to_numpy(), 1e-12)
     p = gammainc(k, lam)  # P(X >= k) for X ~ Poisson(lam), k >= 1 (regularized gamma)
-    # the best this pair could have done: every item of the less active account shared
     best = gammainc(np.minimum(e["ka"].to_numpy(), e["kb"].to_numpy()), lam)
+    out = e.select("a", "b", "kc", "n_items", "expected").with_columns(
+        pl.Series("p_value", p), pl.Series("best_p", best)
+    )
+    return out, n_all
+
+
+def _edges(ev: _Coded, fast: pl.DataFrame, slow: pl.DataFrame | None) -> pl.DataFrame:
+    """The edges table from the tests at the fast windows and, where a kind has one, at the
+    slow window: a pair's p-value is the better of the two, doubled (Bonferroni for the two
+    looks), with the counts and window of the better one; q-values by Benjamini-Hochberg over
+    every tested pair. Sorted by names (node codes follow them), then kind name: sorting the
+    integer codes costs a fraction of sorting the strings."""
+    e = fast.with_columns(pl.lit("fast").alias("scale"))
+    if slow is not None and slow.height:
+        keys = ["a", "b", "kc"]
+        j = e.join(slow, on=keys, how="full", coalesce=True, suffix="_s")
+        take_slow = pl.col("p_value_s").is_not_null() & (
+            pl.col("p_value").is_null() | (pl.col("p_value_s") < pl.col("p_value"))
+        )
+        e = j.select(
+            *keys,
+            *[
+                pl.when(take_slow).then(pl.col(f"{c}_s")).otherwise(pl.col(c)).alias(c)
+                for c in ("n_items", "expected", "best_p")
+            ],
+            (
+                pl.min_horizontal("p_value", "p_value_s")
+                * pl.when(pl.col("kc").is_in(slow["kc"].unique().implode())).then(2).otherwise(1)
+            )
+            .clip(upper_bound=1.0)
+            .alias("p_value"),
+            pl.when(take_slow).then(pl.lit("slow")).otherwise(pl.lit("fast")).alias("scale"),
+        )
+    e = e.sort("a", "b", pl.col("kc").replace_strict(_KIND_NAME_RANK, return_dtype=pl.UInt8))
+    p = e["p_value"].to_numpy()
     sig = np.minimum(-np.log10(np.maximum(p, 1e-300)), _MAX_SIG)
     kinds = pl.Series("kind", KINDS)
-    out = e.select(
+    return e.select(
         ev.nodes.gather(e["a"]).alias("a"),
         ev.nodes.gather(e["b"]).alias("b"),
         kinds.gather(e["kc"]).alias("kind"),
-        pl.col("n_items").cast(pl.Int64),
+        "n_items",
         "expected",
-        pl.Series("p_value", p),
+        "p_value",
         pl.Series("q_value", benjamini_hochberg(p)),
         pl.Series("significance", np.round(sig, 3)),
-        pl.Series("best_p", best),
+        "scale",
+        "best_p",
     )
-    return out, n_all
 
 
 def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
@@ -507,8 +581,24 @@ def build_graph(
     window_us = _window_us(windows)
     keys = partitioned_pairs(ev, window_us, cfg.max_neighbours, engine)
     n_pairs = len(keys)
-    edges, n_edges = _significance(ev, keys, cfg.min_items, window_us)
+    fast, n_edges = _pair_tests(ev, keys, cfg.min_items, window_us)
     del keys
+    # Slow coordination (operators working through a list within the hour) is tested too,
+    # at the guard's upper bound, for every kind whose estimated window is shorter.
+    slow_s = _slow_windows(window_how, cfg)
+    slow = None
+    if slow_s:
+        slow_us = np.array([int(slow_s.get(k, -1) * 1e6) for k in KINDS], dtype=np.int64)
+        keys = partitioned_pairs(ev, slow_us, cfg.max_neighbours, engine)
+        n_pairs += len(keys)
+        slow, n_slow = _pair_tests(ev, keys, cfg.min_items, slow_us)
+        del keys
+        slow = slow.filter(pl.col("kc").is_in([KINDS.index(k) for k in slow_s]))
+        n_edges = max(n_edges, n_slow)
+        for k, v in slow_s.items():
+            window_how[k]["slow_s"] = v
+    edges = _edges(ev, fast, slow)
+    del fast, slow
     n_could = int((edges["best_p"] <= cfg.fdr).sum())
     edges = edges.drop("best_p").with_columns(
         ((pl.col("q_value") < cfg.fdr) & (pl.col("n_items") >= cfg.min_items)).alias("significant")

@@ -310,8 +310,10 @@ def find_clusters(
     Returns
     -------
     NearDupResult
-        ``comments`` with ``text_norm``, ``urls``, ``hashtags``, ``cluster_id`` (null when
-        the comment is in no cluster) and ``cluster_informative``; ``clusters`` with
+        ``comments`` with ``text_norm``, ``urls`` (found in the text and carried beside it,
+        per-post wrappers left out), ``hashtags``, ``cluster_id`` (null when the comment is
+        in no cluster; reposts never are), ``cluster_informative`` and ``share_item`` (see
+        :func:`share_items`); ``clusters`` with
         ``cluster_id, n_comments, n_accounts, n_texts, first_seen, last_seen,
         representative_text, text_norm, n_tokens, info_bits, informative``. A cluster holds
         at least two comments; ids are content-derived and stable for an input and seed.
@@ -442,9 +444,17 @@ def find_clusters(
         .join(node_info, on="node", how="left", maintain_order="left")
     )
     aligned = comments.select("text").join(per_text, on="text", how="left", maintain_order="left")
+    # a repost is not authored text: it joins no cluster (its own group is null)
+    reposts = _reposts(comments)
+    if reposts is not None:
+        aligned = aligned.with_columns(
+            pl.when(reposts).then(None).otherwise(pl.col("group")).alias("group")
+        )
     work = comments.select("account_id", "created_at", "text").with_columns(
         aligned["node"], aligned["group"], aligned["text_norm"], aligned["tid"]
     )
+    if reposts is not None:
+        work = work.filter(pl.col("group").is_not_null())
     # representative text: the group's most frequent text, ties to the smallest (the mode,
     # sorted, first), counted on text ids: a string mode per group cost 1 s at 1M
     per_tid = work.group_by("group", "tid").agg(pl.len().alias("k"), pl.col("text").first())
@@ -493,7 +503,7 @@ def find_clusters(
     )
     out = comments.with_columns(
         aligned["text_norm"],
-        aligned["urls"],
+        _with_links(comments, aligned["urls"]),
         aligned["hashtags"],
         aligned["n_tokens"],
         aligned["info_bits"],
@@ -501,6 +511,7 @@ def find_clusters(
         ids["cluster_informative"],
     )
     del aligned, ids
+    out = out.with_columns(share_items(out))
     clusters = groups.select(
         "cluster_id",
         "n_comments",
@@ -528,6 +539,50 @@ def find_clusters(
     }
     log.info("neardup: %d comments -> %d nodes -> %d clusters", comments.height, n, clusters.height)
     return NearDupResult(out, clusters, stats)
+
+
+def _reposts(comments: pl.DataFrame) -> pl.Series | None:
+    """Which comments are plain reposts (None when the table says nothing of reposts)."""
+    if "repost_kind" not in comments.columns or comments["repost_kind"].null_count() == len(
+        comments
+    ):
+        return None
+    return (comments["repost_kind"] == "repost").fill_null(False)
+
+
+def _with_links(comments: pl.DataFrame, urls: pl.Series) -> pl.Series:
+    """The links found in each text and the link targets the format carries beside it
+    (``links``: expanded t.co links, Telegram text links), normalized alike, distinct."""
+    if "links" not in comments.columns or comments["links"].null_count() == len(comments):
+        return urls
+    given = extract_urls(comments["links"].list.join(" ").fill_null(""))
+    return (
+        pl.DataFrame([urls, given.alias("given")])
+        .select(pl.concat_list("urls", "given").list.unique(maintain_order=True).alias("urls"))
+        .to_series()
+    )
+
+
+def share_items(comments: pl.DataFrame) -> pl.Series:
+    """``share_item``: what a repost or quote re-shares, the original's id (``platform:id``)
+    where the format names it, else (a repost) its normalized text, which is the original's;
+    null for authored posts. Needs ``text_norm``."""
+    if "repost_kind" not in comments.columns:
+        return pl.Series("share_item", [None] * comments.height, dtype=pl.String)
+    kind = pl.col("repost_kind")
+    of = (
+        pl.concat_str("platform", pl.lit(":"), "repost_of")
+        if "repost_of" in comments.columns
+        else pl.lit(None, dtype=pl.String)
+    )
+    return comments.select(
+        pl.when(kind == "repost")
+        .then(pl.coalesce(of, pl.concat_str(pl.lit("text:"), "text_norm")))
+        .when(kind == "quote")
+        .then(of)
+        .otherwise(None)
+        .alias("share_item")
+    ).to_series()
 
 
 def _cluster_id(text_norm: str) -> str:

@@ -98,7 +98,6 @@ class Result:
 
 # Columns that no stage reads: only the output files need them.
 _OUTPUT_ONLY = (
-    "parent_id",
     "source",
     "source_format",
     "account_name",
@@ -106,10 +105,7 @@ _OUTPUT_ONLY = (
     "url",
     "is_retweet",
     "time_approximate",
-    "repost_of",
     "repost_author",
-    "repost_kind",
-    "links",
 )
 
 

@@ -54,6 +54,9 @@ _CHUNK = 100_000
 _URL_RE = r"(?i)\b(?:https?://|www\.)[^\s<>\"'«»]+"
 _MENTION_RE = r"\[(?:id|club|public|event)\d+\|[^\]]*\]|@[\w.]{2,}"
 _HASHTAG_RE = r"#[\p{L}\p{N}_]{2,}"
+# Link wrappers made per post (unique by construction, so never a shared link): Twitter's
+# t.co gives every tweet its own address; the formats carry the target beside the text.
+_WRAPPERS = ("t.co",)
 _TRACKING = r"(?i)(?:[?&](?:utm_[a-z]+|fbclid|gclid|yclid|ref|si|igshid)=[^&#]*)"
 
 
@@ -228,6 +231,8 @@ def extract_urls(texts: pl.Series) -> pl.Series:
     [['ex.ru/p?id=2'], []]
     >>> extract_urls(pl.Series(["cut by the platform: https://..."])).to_list()
     [[]]
+    >>> extract_urls(pl.Series(["a per-post wrapper: https://t.co/kmb1JOSVbg"])).to_list()
+    [[]]
     """
     found = texts.fill_null("").str.extract_all(_URL_RE)
     df = pl.DataFrame({"i": np.arange(len(texts)), "u": found}).explode("u")
@@ -243,7 +248,7 @@ def extract_urls(texts: pl.Series) -> pl.Series:
     )
     host = u.str.extract(r"^([^/?]*)", 1).str.to_lowercase()
     norm = (
-        pl.when(pl.col("u").is_null() | (host.str.len_chars() == 0))
+        pl.when(pl.col("u").is_null() | (host.str.len_chars() == 0) | host.is_in(list(_WRAPPERS)))
         .then(None)  # no host: a link cut by the platform ("https://..." ending a tweet)
         .otherwise(pl.concat_str(host, u.str.replace(r"^[^/?]*", "")))
     )

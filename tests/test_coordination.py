@@ -16,7 +16,7 @@ from bot_analysis.config import CoordinationConfig
 from bot_analysis.coordination import build_graph, co_action_events, co_action_pairs, write_gexf
 
 T0 = datetime(2024, 10, 22, 12, tzinfo=UTC)
-WIN = {"text": 60.0, "link": 60.0, "hashtag": 60.0, "thread": 60.0}
+WIN = {"text": 60.0, "link": 60.0, "hashtag": 60.0, "thread": 60.0, "share": 60.0, "reply": 60.0}
 
 
 def _table(rows: list[tuple]) -> pl.DataFrame:
@@ -52,6 +52,35 @@ def test_each_kind_of_co_action():
         ("link", "vk:1", "vk:2"),
         ("hashtag", "vk:1", "vk:2"),
         ("thread", "vk:1", "vk:2"),
+    }
+
+
+def test_reposts_share_and_replies_reply():
+    """A repost makes only its share event (no text, link, hashtag or thread co-action with
+    the original's author or other re-sharers); replies to the same comment co-reply, replies
+    to the thread's opening post do not (that is the thread kind)."""
+    t = _table(
+        [
+            ("twitter", "author", 0, "t1", "cA", ["x.ru/a"], ["#tag"]),
+            ("twitter", "rt1", 10, "t1", None, ["x.ru/a"], ["#tag"]),
+            ("twitter", "rt2", 20, "t1", None, ["x.ru/a"], ["#tag"]),
+            ("vk", "r1", 0, "p1", None, [], []),
+            ("vk", "r2", 30, "p1", None, [], []),
+            ("vk", "r3", 40, "p1", None, [], []),
+        ]
+    ).with_columns(
+        pl.Series("repost_kind", ["", "repost", "repost", None, None, None]).replace("", None),
+        pl.Series("share_item", [None, "twitter:1", "twitter:1", None, None, None]),
+        pl.Series("parent_id", [None, None, None, "c9", "c9", "p1"]),
+    )
+    p = co_action_pairs(co_action_events(t), WIN, 16)
+    got = {(k, a, b) for k, a, b in p.select("kind", "a", "b").iter_rows()}
+    assert got == {
+        ("share", "twitter:rt1", "twitter:rt2"),
+        ("reply", "vk:r1", "vk:r2"),
+        ("thread", "vk:r1", "vk:r2"),
+        ("thread", "vk:r1", "vk:r3"),
+        ("thread", "vk:r2", "vk:r3"),
     }
 
 

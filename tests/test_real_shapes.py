@@ -271,7 +271,7 @@ def test_truncated_zip_member(tmp_path: Path):
         ('[coordination]\nwindow_s = {text = "x"}', "coordination.window_s"),
         ("[coordination]\nwindow_s = {txt = 60}", "coordination.window_s"),
         ("[campaigns]\nweights = {synchrony = 2}", "campaigns.weights"),
-        ("[coordination]\nkind_weights = {text = 1, link = 1, hashtag = 1}", "kind_weights"),
+        ("[coordination]\nkind_weights = {text = 1, links = 1}", "kind_weights"),
         ('[ingest]\nmapping = [["txt", "body"]]', "ingest.mapping"),
         ("seed = true", "seed"),
         ("neardup = 5", "neardup"),
