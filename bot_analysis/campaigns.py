@@ -4,10 +4,12 @@ Candidates are (1) the communities of the coordination graph and (2) large infor
 clusters posted mostly outside those communities (a meme, a quote, a viral phrase), so that a
 reviewer sees what was considered. Each candidate gets sub-scores in 0-1:
 
-- ``text_similarity``: share of its comments in informative near-duplicate clusters that at
-  least three of its accounts post;
-- ``synchrony``: mean account coordination score, i.e. co-actions beyond chance (see
-  :mod:`bot_analysis.coordination`);
+- ``text_similarity``: share of its comments on talking points that at least three of its
+  accounts share: informative near-duplicate clusters, re-shares of one original, replies
+  to one comment (a brigade answering in its own words), a link or a hashtag;
+- ``synchrony``: how strongly its accounts act together beyond chance: per account, the
+  strengths of its significant co-action edges with the candidate's other accounts, summed
+  and capped at 1, averaged (see :mod:`bot_analysis.coordination`);
 - ``burstiness``: share of its comments in Kleinberg burst states of its own series;
 - ``volume_concentration``: ``1 - 1/(comments per account)``: organic look-alikes post once;
 - ``thread_repetition``: ``1 - 1/(threads per talking point)``: the same text on many threads;
@@ -56,6 +58,8 @@ _CAND_COLS = (
     "hashtags",
     "coordination_score",
     "repost",
+    "share_item",
+    "parent",
 )
 _REASONS_LOW = {
     "text_similarity": "little shared wording",
@@ -120,8 +124,17 @@ def assemble_campaigns(
         Accounts with ``coordination_score`` and ``community``.
     cfg : CampaignConfig
     """
+    null = pl.lit(None, dtype=pl.String)
+    cols = comments.columns
     c = comments.with_columns(
-        pl.concat_str("platform", pl.lit(":"), "account_id").alias("node")
+        pl.concat_str("platform", pl.lit(":"), "account_id").alias("node"),
+        (pl.col("share_item") if "share_item" in cols else null).alias("share_item"),
+        # the comment it answers, when that is not the thread's opening post (co-reply)
+        pl.when(pl.col("parent_id").cast(pl.String) != pl.col("thread_id").cast(pl.String))
+        .then(pl.concat_str("platform", pl.lit(":"), pl.col("parent_id").cast(pl.String)))
+        .alias("parent")
+        if "parent_id" in cols
+        else null.alias("parent"),
     ).filter(pl.col("account_id").is_not_null())
     acc = coord.accounts.select("node", "coordination_score", "community")
     c = c.join(acc, on="node", how="left")
@@ -134,11 +147,27 @@ def assemble_campaigns(
         "node", pl.concat_str(pl.lit("m"), pl.col("community").cast(pl.String)).alias("cand")
     )
     cm = c.join(members, on="node", how="inner")
-    # communities that post the same informative clusters (three or more accounts each) are one
-    # candidate: Louvain may cut one operation in pieces, e.g. along platform lines (authored
-    # words only: re-sharing one popular post joins no communities)
+    # communities that post the same informative clusters or links (three or more accounts
+    # each) are one candidate: Louvain may cut one operation in pieces, e.g. along platform
+    # lines (authored posts only: re-sharing one popular post joins no communities)
+    authored = cm.filter(~pl.col("repost"))
     shared_cl = (
-        cm.filter(pl.col("cluster_id").is_in(inf["cluster_id"].implode()) & ~pl.col("repost"))
+        pl.concat(
+            [
+                authored.filter(pl.col("cluster_id").is_in(inf["cluster_id"].implode())).select(
+                    "cand", "node", "cluster_id"
+                ),
+                # the same link (an article, not a per-post wrapper) pushed in own words
+                authored.select("cand", "node", pl.col("urls").alias("cluster_id"))
+                .explode("cluster_id")
+                .drop_nulls("cluster_id")
+                .with_columns(("\x01" + pl.col("cluster_id")).alias("cluster_id")),
+                # the same comments answered (a brigade)
+                authored.filter(pl.col("parent").is_not_null()).select(
+                    "cand", "node", ("\x02" + pl.col("parent")).alias("cluster_id")
+                ),
+            ]
+        )
         .group_by("cluster_id", "cand")
         .agg(pl.col("node").n_unique().alias("k"))
         .filter(pl.col("k") >= 3)
@@ -174,10 +203,15 @@ def assemble_campaigns(
     )
     items = _rare_items(c, members)
     cm = cm.join(dom, on=["cand", "cluster_id"], how="left", maintain_order="left")
-    cm = cm.filter(pl.col("dominated").fill_null(False) | _uses_rare_item(cm, items))
+    cm = cm.filter(
+        pl.col("dominated").fill_null(False)
+        | _uses_rare_item(cm, items)
+        | _co_acted(cm, _reach_us(coord))
+    )
     comm_comments = cm.select("cand", *_CAND_COLS)
     # Accounts outside the communities that post the candidate's talking points repeatedly
-    # (two or more comments in its clusters) or with its rare link or hashtag join it: an
+    # (two or more comments in its clusters or with its links) or with its rare link or
+    # hashtag join it: an
     # operation's quieter accounts have too few co-actions for significance on their own.
     cols = comm_comments.columns
     others = c.join(members.select("node"), on="node", how="anti")
@@ -198,12 +232,39 @@ def assemble_campaigns(
         .select("cand", "comment_id", "platform")
         .unique()
     )
+    # ... or its links (those its accounts are half or more of the users of), repeatedly
+    link_uses = (
+        c.filter(~pl.col("repost"))
+        .select("node", "comment_id", "platform", pl.col("urls").alias("item"))
+        .explode("item")
+        .drop_nulls("item")
+    )
+    link_users = link_uses.group_by("item").agg(pl.col("node").n_unique().alias("users"))
+    dom_links = (
+        link_uses.join(members, on="node")
+        .group_by("cand", "item")
+        .agg(pl.col("node").n_unique().alias("k"))
+        .join(link_users, on="item")
+        .filter((pl.col("k") >= 3) & (pl.col("k") * 2 >= pl.col("users")))
+        .select("cand", "item")
+    )
+    via_link = link_uses.join(members.select("node"), on="node", how="anti").join(
+        dom_links, on="item"
+    )
+    repeat_link = (
+        via_link.group_by("cand", "node")
+        .agg(pl.col("comment_id").n_unique().alias("n"))
+        .filter(pl.col("n") >= 2)
+    )
     joined = pl.concat(
         [
             via_cluster.join(
                 repeat.select("cand", "node"), on=["cand", "node"], how="inner"
             ).select("cand", "comment_id", "platform"),
             via_item,
+            via_link.join(repeat_link.select("cand", "node"), on=["cand", "node"]).select(
+                "cand", "comment_id", "platform"
+            ),
         ]
     ).unique()
     extra = joined.join(c, on=["platform", "comment_id"], how="inner").select(cols)
@@ -219,7 +280,9 @@ def assemble_campaigns(
     cand = pl.concat([comm_comments, clus_comments], how="vertical")
     if cand.height == 0:
         return _empty()
-    scored = _score(cand, inf, items, cfg, _carried(c))
+    # rare items again over each candidate's final accounts (the joined ones included)
+    items = _rare_items(c, cand.select("node", "cand").unique())
+    scored = _score(cand, inf, items, cfg, _carried(c), _inside_strength(cand, coord.graph))
     # one campaign per comment: the highest-scoring candidate that holds it
     comment_campaign = (
         cand.join(scored.select("cand", "campaign_id", "score", "flagged"), on="cand")
@@ -290,6 +353,102 @@ def _share_points(c: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     return c, posts
 
 
+def _reach_us(coord: CoordinationResult) -> dict[str, int]:
+    """Microseconds per kind within which two accounts' uses of an item were tested as a
+    co-action (the longer of the kind's two time scales)."""
+    how = coord.stats.get("windows", {})
+    return {k: int(max(v, how.get(k, {}).get("slow_s", 0)) * 1e6) for k, v in coord.windows.items()}
+
+
+def _co_acted(cm: pl.DataFrame, reach_us: dict[str, int]) -> pl.Series:
+    """Whether each comment of ``cm`` (a candidate's members' comments) is one side of a
+    co-action with another member of its candidate: the same cluster, link, hashtag,
+    re-shared post or replied-to comment used by another of its accounts within the kind's
+    reach. Linear after one sort: each use is compared with its neighbours in time."""
+    rows = cm.select(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("__r"),
+        "cand",
+        "node",
+        pl.col("created_at").dt.epoch("us").alias("t"),
+        "cluster_id",
+        "urls",
+        "hashtags",
+        *[c for c in ("share_item", "parent") if c in cm.columns],
+    )
+    parts = [
+        rows.select(
+            "__r",
+            "cand",
+            "node",
+            "t",
+            pl.lit("text").alias("kind"),
+            pl.col("cluster_id").alias("item"),
+        ),
+        rows.select(
+            "__r", "cand", "node", "t", pl.lit("link").alias("kind"), pl.col("urls").alias("item")
+        ).explode("item"),
+        rows.select(
+            "__r",
+            "cand",
+            "node",
+            "t",
+            pl.lit("hashtag").alias("kind"),
+            pl.col("hashtags").alias("item"),
+        ).explode("item"),
+    ]
+    if "share_item" in rows.columns:
+        parts.append(
+            rows.select(
+                "__r",
+                "cand",
+                "node",
+                "t",
+                pl.lit("share").alias("kind"),
+                pl.col("share_item").alias("item"),
+            )
+        )
+    if "parent" in rows.columns:
+        parts.append(
+            rows.select(
+                "__r",
+                "cand",
+                "node",
+                "t",
+                pl.lit("reply").alias("kind"),
+                pl.col("parent").alias("item"),
+            )
+        )
+    ev = (
+        pl.concat(parts)
+        .drop_nulls("item")
+        .with_columns(
+            pl.col("kind").replace_strict(reach_us, default=0, return_dtype=pl.Int64).alias("w")
+        )
+        .sort("cand", "kind", "item", "t", "node")
+    )
+    same = (
+        (pl.col("cand") == pl.col("cand").shift(1))
+        & (pl.col("kind") == pl.col("kind").shift(1))
+        & (pl.col("item") == pl.col("item").shift(1))
+    )
+    near_prev = (
+        same
+        & (pl.col("t") - pl.col("t").shift(1) <= pl.col("w"))
+        & (pl.col("node") != pl.col("node").shift(1))
+    )
+    near_next = (
+        (pl.col("cand") == pl.col("cand").shift(-1))
+        & (pl.col("kind") == pl.col("kind").shift(-1))
+        & (pl.col("item") == pl.col("item").shift(-1))
+        & (pl.col("t").shift(-1) - pl.col("t") <= pl.col("w"))
+        & (pl.col("node") != pl.col("node").shift(-1))
+    )
+    used = ev.filter((near_prev | near_next).fill_null(False))["__r"].unique()
+    hit = np.zeros(cm.height, dtype=bool)
+    hit[used.to_numpy()] = True
+    return pl.Series("co_acted", hit)
+
+
 def _uses_rare_item(cm: pl.DataFrame, items: pl.DataFrame) -> pl.Series:
     """Whether each comment of ``cm`` (columns cand, urls, hashtags) carries one of its own
     candidate's rare items: an exploded semi-join, linear in the comments' links and hashtags
@@ -329,6 +488,65 @@ def _rare_items(c: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _shared_content(cand: pl.DataFrame, shared: pl.DataFrame) -> pl.DataFrame:
+    """``n_shared`` per candidate: its comments on a talking point that three or more of its
+    accounts share: a near-duplicate cluster or re-shared original (``shared``), the comment
+    they answer, a link or a hashtag. Each comment counts once."""
+    rows = cand.select(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("__r"),
+        "cand",
+        "node",
+        "cluster_id",
+        "parent",
+        "urls",
+        "hashtags",
+    )
+    in_cluster = rows.join(shared.select("cand", "cluster_id"), on=["cand", "cluster_id"])
+    uses = pl.concat(
+        [
+            rows.select("__r", "cand", "node", pl.col("parent").alias("item")),
+            rows.select("__r", "cand", "node", pl.col("urls").alias("item")).explode("item"),
+            rows.select("__r", "cand", "node", pl.col("hashtags").alias("item")).explode("item"),
+        ]
+    ).drop_nulls("item")
+    common = (
+        uses.group_by("cand", "item")
+        .agg(pl.col("node").n_unique().alias("k"))
+        .filter(pl.col("k") >= 3)
+    )
+    on_common = uses.join(common.select("cand", "item"), on=["cand", "item"])
+    hit = pl.concat([in_cluster.select("__r", "cand"), on_common.select("__r", "cand")]).unique()
+    return hit.group_by("cand").agg(pl.len().alias("n_shared"))
+
+
+def _inside_strength(cand: pl.DataFrame, graph: pl.DataFrame) -> pl.DataFrame:
+    """``synchrony`` per candidate: the mean, over its accounts, of the strength of their
+    co-actions beyond chance with the candidate's other accounts (the account graph's pair
+    strengths summed, capped at 1): the group acting together, not each account with anyone.
+    Linear: each graph edge is looked up by its two ends."""
+    members = cand.select("cand", "node").unique()
+    inside = (
+        graph.select("a", "b", "weight")
+        .join(members.rename({"node": "a"}), on="a")
+        .join(members.rename({"node": "b"}), on=["b", "cand"])
+    )
+    per_node = (
+        pl.concat(
+            [
+                inside.select("cand", pl.col("a").alias("node"), "weight"),
+                inside.select("cand", pl.col("b").alias("node"), "weight"),
+            ]
+        )
+        .group_by("cand", "node")
+        .agg(pl.col("weight").sum().clip(upper_bound=1.0).alias("s"))
+    )
+    return (
+        members.join(per_node, on=["cand", "node"], how="left")
+        .group_by("cand")
+        .agg(pl.col("s").fill_null(0).mean().alias("synchrony"))
+    )
+
+
 def _carried(c: pl.DataFrame) -> pl.DataFrame:
     """Per platform, whether its comments can carry each sub-score that needs a field: thread
     ids (thread repetition), links or hashtags (shared rare items); cross-platform needs two
@@ -353,6 +571,7 @@ def _score(
     items: pl.DataFrame,
     cfg: CampaignConfig,
     carried: pl.DataFrame,
+    synchrony: pl.DataFrame,
 ) -> pl.DataFrame:
     w = dict(cfg.weights)
     inf_set = inf["cluster_id"].implode()
@@ -374,7 +593,6 @@ def _score(
         pl.col("thread_id").drop_nulls().n_unique().alias("n_threads"),
         pl.col("created_at").min().alias("start"),
         pl.col("created_at").max().alias("end"),
-        pl.col("coordination_score").fill_null(0).mean().alias("synchrony"),
         pl.col("node").str.extract(r"^([^:]+):", 1).unique().sort().alias("platforms"),
         pl.col("node").unique().sort().alias("nodes"),
         pl.col("cluster_id").drop_nulls().unique().sort().alias("cluster_set"),
@@ -386,7 +604,20 @@ def _score(
         .group_by("cand")
         .agg(pl.len().alias("n_reshared"))
     )
-    text_sim = shared.group_by("cand").agg(pl.col("n").sum().alias("n_shared"))
+    # replies to the same comments (a brigade in its own words) are shared content too
+    co_replied = (
+        cand.filter(pl.col("parent").is_not_null() & pl.col("cluster_id").is_null())
+        .group_by("cand", "parent")
+        .agg(pl.col("node").n_unique().alias("k"), pl.len().alias("n"))
+        .filter(pl.col("k") >= 3)
+        .group_by("cand")
+        .agg(pl.col("n").sum().alias("n_co_replies"), pl.len().alias("n_reply_targets"))
+    )
+    text_sim = (
+        _shared_content(cand, shared)
+        .join(co_replied, on="cand", how="left")
+        .with_columns(pl.col("n_co_replies").fill_null(0), pl.col("n_reply_targets").fill_null(0))
+    )
     rep = shared.group_by("cand").agg(
         (pl.col("threads") * pl.col("n")).sum().truediv(pl.col("n").sum()).alias("thr_per_point")
     )
@@ -429,7 +660,9 @@ def _score(
     )
     rare = items.group_by("cand").agg(pl.col("item").sort().alias("rare_items"))
     df = (
-        base.join(text_sim, on="cand", how="left")
+        base.join(synchrony, on="cand", how="left")
+        .with_columns(pl.col("synchrony").fill_null(0))
+        .join(text_sim, on="cand", how="left")
         .join(reshared, on="cand", how="left")
         .join(rep, on="cand", how="left")
         .join(plat.rename({"len": "n_platforms_2"}), on="cand", how="left")
@@ -495,6 +728,8 @@ def _score(
         "n_threads",
         "n_reposts",
         pl.col("n_reshared").fill_null(0),
+        pl.col("n_co_replies").fill_null(0),
+        pl.col("n_reply_targets").fill_null(0),
         "platforms",
         "top_talking_points",
         "top_clusters",
@@ -550,11 +785,18 @@ def _summary(r: dict, fired: list[str], cfg: CampaignConfig) -> str:
             f"posts ({r['n_reposts']:,} of their {r['n_comments']:,} posts are re-shares) "
             f"within {when}."
         )
+    elif (r["n_co_replies"] or 0) * 2 >= r["n_comments"]:  # a reply brigade
+        text = (
+            f"{r['n_accounts']:,} accounts on {plats} answered the same "
+            f"{r['n_reply_targets']:,} comments ({r['n_co_replies']:,} of their "
+            f"{r['n_comments']:,} comments, three or more accounts on each) within {when}."
+        )
     else:
         text = (
             f"{r['n_accounts']:,} accounts on {plats} posted {r['n_comments']:,} comments "
-            f"({r['text_similarity']:.0%} near-identical, {r['n_clusters']} talking points) "
-            f"on {r['n_threads']:,} threads within {when}."
+            f"({r['text_similarity']:.0%} on talking points three or more of them share; "
+            f"{r['n_clusters']} near-duplicate texts) on {r['n_threads']:,} threads within "
+            f"{when}."
         )
     if r["flagged"]:
         extra = []

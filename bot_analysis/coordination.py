@@ -387,10 +387,9 @@ def _pair_tests(
     ``keys`` are the packed pairs of :func:`pair_keys`, one per (item, a, b). The null is a
     configuration model conditioned on each item's own timeline: item ``i`` (``s_i``
     accounts, ``e_i`` events) brings two random users of it inside the window with the share
-    ``f_i`` of its event pairs that are (all counted, whatever ``max_neighbours``), so
-    ``lambda_ab = k_a k_b sum_i s_i^2 f_i / S^2``: an item spread over days adds little, a
-    burst adds its full weight, and many accounts meeting once around one viral item
-    explain each other away."""
+    ``f_i`` of its event pairs that are (all counted, whatever ``max_neighbours``), see
+    :func:`expected_co_actions`: an item spread over days adds little, a burst adds its full
+    weight, and many accounts meeting once around one viral item explain each other away."""
     nb = _node_bits(ev)
     # one int64 column, sorted on every core by polars, then counted in one pass: a fraction
     # of a hash group-by's time and memory
@@ -412,25 +411,23 @@ def _pair_tests(
         .sort("ic")
         .with_columns(pl.Series("within", within))
     )
-    kind_stats = item_acc.group_by("kc").agg(
-        pl.col("s").sum().cast(pl.Float64).alias("S"),
-        (
-            pl.col("s").cast(pl.Float64) ** 2
-            * (
-                pl.col("within")
-                / (pl.col("e").cast(pl.Float64) * (pl.col("e") - 1) / 2).clip(lower_bound=1)
-            ).clip(upper_bound=1.0)
-        )
-        .sum()
-        .alias("Qf"),
-    )
     k_acc = evf.group_by("kc", "nc").agg(pl.col("ic").n_unique().alias("k"))
-    e = (
-        counts.join(k_acc.rename({"nc": "a", "k": "ka"}), on=["kc", "a"], how="left")
-        .join(k_acc.rename({"nc": "b", "k": "kb"}), on=["kc", "b"], how="left")
-        .join(kind_stats.select("kc", "S", "Qf"), on="kc", how="left")
-        .with_columns(
-            (pl.col("ka") * pl.col("kb") * pl.col("Qf") / pl.col("S") ** 2).alias("expected")
+    e = counts.join(k_acc.rename({"nc": "a", "k": "ka"}), on=["kc", "a"], how="left").join(
+        k_acc.rename({"nc": "b", "k": "kb"}), on=["kc", "b"], how="left"
+    )
+    n_ev = item_acc["e"].to_numpy().astype(np.float64)
+    f = (item_acc["within"].to_numpy() / np.maximum(n_ev * (n_ev - 1) / 2, 1)).clip(0, 1)
+    e = e.with_columns(
+        pl.Series(
+            "expected",
+            expected_co_actions(
+                e["kc"].to_numpy(),
+                e["ka"].to_numpy(),
+                e["kb"].to_numpy(),
+                item_acc["kc"].to_numpy(),
+                item_acc["s"].to_numpy(),
+                f,
+            ),
         )
     )
     k = e["n_items"].to_numpy()
@@ -441,6 +438,41 @@ def _pair_tests(
         pl.Series("p_value", p), pl.Series("best_p", best)
     )
     return out, n_all
+
+
+def expected_co_actions(
+    kc: np.ndarray,
+    ka: np.ndarray,
+    kb: np.ndarray,
+    item_kc: np.ndarray,
+    item_s: np.ndarray,
+    item_f: np.ndarray,
+) -> np.ndarray:
+    """Expected co-actions of each pair (kind ``kc``; its accounts used ``ka`` and ``kb``
+    items of the kind) under the null: ``sum_i P(a uses i) P(b uses i) f_i``, with
+    ``P(a uses i) = min(1, k_a s_i / S)`` (items drawn in proportion to their accounts
+    ``s_i``, ``S = sum s_i``; an account uses an item at most once, so a viral item saturates)
+    and ``f_i`` the share of the item's event pairs inside the window.
+
+    Computed per pair in O(log items) from prefix sums over the items sorted by ``s_i``:
+    items too small to saturate either account add ``k_a k_b s_i^2 f_i / S^2``, items that
+    saturate only the more active one add ``k_b s_i f_i / S``, the rest ``f_i``.
+    """
+    lam = np.zeros(len(kc))
+    for code in np.unique(kc):
+        m = item_kc == code
+        order = np.argsort(item_s[m], kind="stable")
+        s = item_s[m][order].astype(np.float64)
+        f = item_f[m][order]
+        total = s.sum()
+        p0, p1, p2 = (np.concatenate([[0.0], np.cumsum(f * s**j)]) for j in (0, 1, 2))
+        rows = kc == code
+        hi = np.maximum(ka[rows], kb[rows]).astype(np.float64)
+        lo = np.minimum(ka[rows], kb[rows]).astype(np.float64)
+        ia = np.searchsorted(s, total / hi, "left")  # items below the busier one's saturation
+        ib = np.searchsorted(s, total / lo, "left")
+        lam[rows] = hi * lo / total**2 * p2[ia] + lo / total * (p1[ib] - p1[ia]) + (p0[-1] - p0[ib])
+    return lam
 
 
 def _edges(ev: _Coded, fast: pl.DataFrame, slow: pl.DataFrame | None) -> pl.DataFrame:

@@ -71,7 +71,16 @@ def test_every_comment_found_and_broken_records_rejected(sample_ingest, truth):
 def test_labels_and_campaigns_line_up(truth):
     campaigns = json.loads((SAMPLE / "truth" / "campaigns.json").read_text("utf-8"))
     styles = {c["style"] for c in campaigns}
-    assert styles == {"fast_burst", "slow_synchronized", "hashtag_push", "cross_platform"}
+    assert styles == {
+        "fast_burst",
+        "slow_synchronized",
+        "hashtag_push",
+        "cross_platform",
+        "repost_ring",
+        "bots_in_bursts",
+        "link_push_wrapped",
+        "reply_brigade",
+    }
     for c in campaigns:
         rows = truth.filter(pl.col("label") == c["campaign_id"])
         assert rows.height == c["n_comments"]

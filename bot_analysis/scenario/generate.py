@@ -67,6 +67,8 @@ class Comment:
     broken: str = ""  # reject reason this record is written to trigger, or ""
     cid: str = ""  # canonical comment_id, set by the writer
     native_id: int = 0
+    repost: Comment | None = None  # a plain re-share (retweet) of this original
+    link: str = ""  # a link target written behind a per-post wrapper (t.co)
 
 
 @dataclass
@@ -260,6 +262,7 @@ class _Builder:
 
     def background(self) -> None:
         rng = self._rng("background")
+        tags = self._rng("tags")  # everyday hashtags on tweets (a long tail; own stream)
         total = int(self.n * 0.55)
         split = {"vk": 0.6, "telegram": 0.2, "twitter": 0.15, "forum": 0.05}
         for platform, share in split.items():
@@ -277,7 +280,10 @@ class _Builder:
                 lang = th.lang if platform != "telegram" else rng.choice(["ru", "uk"])
                 if platform == "twitter":
                     lang = rng.choice(["en", "en", "ru"])
-                self.add(th, a, ts, T.organic_text(rng, lang))
+                text = T.organic_text(rng, lang)
+                if platform == "twitter" and tags.random() < 0.25:
+                    text += f" #{tags.choice(T.WORDS[lang])}{min(int(tags.paretovariate(1.1)), 99)}"
+                self.add(th, a, ts, text)
 
     # -- planted campaigns ------------------------------------------------------------------
 
@@ -485,6 +491,138 @@ class _Builder:
                         lookalike="fan_group",
                     )
 
+    # -- re-shares, links behind wrappers, replies, bursts (real platforms' shapes) ----------
+
+    def _original(self, rng: random.Random, ts: float, lookalike: str) -> Comment:
+        """An authored tweet by a new organic account, for others to re-share."""
+        a = self.account("twitter", rng, "organic", lookalike)
+        th = self.pick_thread(rng, "twitter", ts)
+        return self.add(th, a, ts, T.organic_text(rng, "ru"), lookalike=lookalike)
+
+    def _repost(self, orig: Comment, a: Account, ts: float, label: str, lookalike: str) -> None:
+        c = self.add(orig.thread, a, ts, orig.text, label=label, lookalike=lookalike)
+        c.repost = orig
+
+    def repost_ring(self, r: int) -> None:
+        """20 accounts re-sharing the same 30 originals (by 30 unrelated authors) within
+        seconds of each other, over ten days: co-retweet, no authored text at all."""
+        rng = self._rng(f"ring{r}")
+        cid = f"repost_ring_{r}"
+        ring = [
+            self.account("twitter", rng, cid, "campaign")
+            for _ in range(max(10, round(20 * self.scale)))
+        ]
+        t0 = _T0 + (2 + r % 5) * 86400
+        for k in range(30):
+            orig = self._original(rng, t0 + k * 8 * 3600 + rng.uniform(0, 3600), "source")
+            go = orig.ts + rng.uniform(120, 1800)
+            for a in rng.sample(ring, rng.randint(len(ring) * 3 // 5, len(ring) * 9 // 10)):
+                self._repost(orig, a, go + rng.uniform(0, 20), cid, "campaign")
+        self._campaign(cid, "repost_ring", ring, [], {})
+
+    def repost_wave(self, r: int) -> None:
+        """Organic: one viral post re-shared once each by 1,500 accounts within an hour."""
+        rng = self._rng(f"wave{r}")
+        t0 = datetime(2024, 10, 12, 15, tzinfo=UTC).timestamp() + r * 86400 * 0.41
+        orig = self._original(rng, t0, "source")
+        for _ in range(round(1500 * self.scale)):
+            a = self.account("twitter", rng, "organic", "repost_wave")
+            self._repost(
+                orig, a, orig.ts + min(3500, rng.expovariate(1 / 900)), "organic", a.lookalike
+            )
+
+    def live_event(self, r: int) -> None:
+        """Organic: thousands of accounts on one hashtag for three hours (a televised debate),
+        one to three tweets each, in their own words."""
+        rng = self._rng(f"live{r}")
+        tag = "#Дебаты2024" if r == 0 else f"#Дебаты{r}"
+        t0 = datetime(2024, 10, 18, 17, tzinfo=UTC).timestamp() + r * 86400 * 0.29
+        for _ in range(round(2000 * self.scale)):
+            a = self.account("twitter", rng, "organic", "live_event")
+            for _ in range(rng.choice([1, 1, 1, 2, 3])):
+                ts = t0 + rng.uniform(0, 3 * 3600)
+                text = f"{T.organic_text(rng, 'ru')} {tag}"
+                self.add(self.pick_thread(rng, "twitter", ts), a, ts, text, lookalike="live_event")
+
+    def bots_in_bursts(self, r: int) -> None:
+        """5 accounts that meet, within a minute or two, inside six organic hashtag bursts of
+        200 accounts each, in their own words: co-action hidden in crowds."""
+        rng = self._rng(f"inburst{r}")
+        cid = f"bots_in_bursts_{r}"
+        bots = [self.account("twitter", rng, cid, "campaign") for _ in range(5)]
+        t0 = _T0 + (5 + r % 7) * 86400 + 0.5 * 86400
+        for k in range(6):
+            tag = f"#Шоу{r}x{k}"
+            start = t0 + k * 26 * 3600
+            for _ in range(round(200 * self.scale)):
+                a = self.account("twitter", rng, "organic", "burst_crowd")
+                ts = start + rng.uniform(0, 1800)
+                text = f"{T.organic_text(rng, 'ru')} {tag}"
+                self.add(self.pick_thread(rng, "twitter", ts), a, ts, text, lookalike="burst_crowd")
+            go = start + rng.uniform(300, 1500)
+            for a in bots:
+                ts = go + rng.uniform(0, 90)
+                text = f"{T.organic_text(rng, 'ru')} {tag}"
+                self.add(
+                    self.pick_thread(rng, "twitter", ts),
+                    a,
+                    ts,
+                    text,
+                    label=cid,
+                    lookalike="campaign",
+                )
+        self._campaign(cid, "bots_in_bursts", bots, [], {})
+
+    def link_push(self, r: int) -> None:
+        """25 accounts pushing one article in their own words, each tweet's link a per-post
+        t.co wrapper: only the expanded target (in the export's entities) is shared."""
+        rng = self._rng(f"linkpush{r}")
+        cid = f"link_push_{r}"
+        accounts = [
+            self.account("twitter", rng, cid, "campaign")
+            for _ in range(max(10, round(25 * self.scale)))
+        ]
+        # four articles, two waves each: an edge needs two distinct shared items (by design)
+        targets = [
+            f"https://pravda-segodnya.example/2024/10/{20 + r % 9}/statya-{r}-{k}" for k in range(4)
+        ]
+        t0 = datetime(2024, 10, 20, 8, tzinfo=UTC).timestamp() + r * 3 * 3600
+        for w in range(8):
+            go = t0 + w * 6 * 3600
+            target = targets[w % 4]
+            for a in rng.sample(accounts, rng.randint(len(accounts) // 2, len(accounts) * 4 // 5)):
+                ts = go + rng.uniform(0, 300)
+                th = self.pick_thread(rng, "twitter", ts)
+                c = self.add(th, a, ts, T.organic_text(rng, "ru"), label=cid, lookalike="campaign")
+                c.link = target
+        self._campaign(cid, "link_push_wrapped", accounts, [], {"links": targets})
+
+    def reply_brigade(self, r: int) -> None:
+        """15 accounts answering the same 12 comments within minutes, in their own words."""
+        rng = self._rng(f"brigade{r}")
+        cid = f"reply_brigade_{r}"
+        brigade = [
+            self.account("vk", rng, cid, "campaign") for _ in range(max(8, round(15 * self.scale)))
+        ]
+        t0 = _T0 + (9 + r % 6) * 86400
+        for k in range(12):
+            ts = t0 + k * 9 * 3600 + rng.uniform(0, 3600)
+            th = self.pick_thread(rng, "vk", ts)
+            author = self.account("vk", rng, "organic", "reply_target")
+            target = self.add(th, author, ts, T.organic_text(rng, "ru"), lookalike="reply_target")
+            go = ts + rng.uniform(60, 900)
+            for a in rng.sample(brigade, rng.randint(len(brigade) // 2, len(brigade) * 4 // 5)):
+                c = self.add(
+                    th,
+                    a,
+                    go + rng.uniform(0, 240),
+                    T.organic_text(rng, "ru"),
+                    label=cid,
+                    lookalike="campaign",
+                )
+                c.parent = target
+        self._campaign(cid, "reply_brigade", brigade, [], {})
+
     # -- replies and broken records ---------------------------------------------------------
 
     def finish(self) -> None:
@@ -494,9 +632,16 @@ class _Builder:
                 th.comments.sort(key=lambda c: (c.ts, c.account.aid))
                 tops: list[Comment] = []
                 for c in th.comments:
-                    if tops and c.label == "organic" and rng.random() < 0.2:
+                    if c.parent is not None or c.repost is not None:
+                        continue  # a planted reply keeps its parent; a re-share answers none
+                    if (
+                        tops
+                        and c.label == "organic"
+                        and c.lookalike != "reply_target"
+                        and rng.random() < 0.2
+                    ):
                         c.parent = rng.choice(tops[-20:])
-                    else:
+                    if c.parent is None:
                         tops.append(c)
         # deliberately broken records among organic background comments
         for c in self.sc.comments:
@@ -527,6 +672,12 @@ class _Builder:
             self.quote(r)
             self.hyperactive(r)
             self.fan_group(r)
+            self.repost_ring(r)
+            self.repost_wave(r)
+            self.live_event(r)
+            self.bots_in_bursts(r)
+            self.link_push(r)
+            self.reply_brigade(r)
         self.finish()
         return self.sc
 
@@ -745,6 +896,9 @@ def _write_telegram(sc: Scenario, dumps: Path) -> dict[str, dict[str, int]]:
     return {"telegram_result.json.gz": {**broken, "skipped": skipped}}
 
 
+_WRAP_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+
 def _write_twitter(sc: Scenario, dumps: Path) -> dict[str, dict[str, int]]:
     rng = random.Random(f"twwrite:{sc.seed}")
     out = []
@@ -760,15 +914,27 @@ def _write_twitter(sc: Scenario, dumps: Path) -> dict[str, dict[str, int]]:
         a = c.account
         parent = c.parent.cid if c.parent is not None else c.thread.key
         words = c.text.split()
+        text, refs = c.text, [{"type": "replied_to", "id": parent}]
+        conversation = c.thread.key
+        if c.repost is not None:  # a retweet: "RT @author: text", the original inline
+            o = c.repost
+            text = f"RT @{o.account.name}: {o.text}"
+            refs = [{"type": "retweeted", "id": o.cid, "text": o.text, "author_id": o.account.aid}]
+            conversation = tid
+        urls = [{"expanded_url": w} for w in words if w.startswith("https://")]
+        if c.link:  # the export carries the target; the text only its per-tweet wrapper
+            wrapper = "https://t.co/" + "".join(rng.choices(_WRAP_CHARS, k=10))
+            text = f"{text} {wrapper}"
+            urls.append({"url": wrapper, "expanded_url": c.link, "display_url": c.link[8:30]})
         tw: dict[str, Any] = {
             "id": tid,
-            "text": c.text,
+            "text": text,
             "created_at": None
             if c.broken == "bad_timestamp"
             else datetime.fromtimestamp(c.ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
             "author_id": a.aid,
-            "conversation_id": c.thread.key,
-            "referenced_tweets": [{"type": "replied_to", "id": parent}],
+            "conversation_id": conversation,
+            "referenced_tweets": refs,
             "public_metrics": {
                 "retweet_count": 0,
                 "reply_count": 0,
@@ -777,7 +943,7 @@ def _write_twitter(sc: Scenario, dumps: Path) -> dict[str, dict[str, int]]:
             },
             "entities": {
                 "hashtags": [{"tag": w[1:]} for w in words if w.startswith("#")],
-                "urls": [{"expanded_url": w} for w in words if w.startswith("https://")],
+                "urls": urls,
             },
             "lang": "ru" if any("а" <= ch <= "я" for ch in c.text) else "en",
             "author": {"id": a.aid, "username": a.name, "name": a.name},
