@@ -130,7 +130,11 @@ def assemble_campaigns(
         pl.concat_str("platform", pl.lit(":"), "account_id").alias("node"),
         (pl.col("share_item") if "share_item" in cols else null).alias("share_item"),
         # the comment it answers, when that is not the thread's opening post (co-reply)
-        pl.when(pl.col("parent_id").cast(pl.String) != pl.col("thread_id").cast(pl.String))
+        pl.when(
+            (pl.col("parent_id").cast(pl.String) != pl.col("thread_id").cast(pl.String)).fill_null(
+                True
+            )
+        )
         .then(pl.concat_str("platform", pl.lit(":"), pl.col("parent_id").cast(pl.String)))
         .alias("parent")
         if "parent_id" in cols

@@ -119,7 +119,9 @@ def _events(comments: pl.DataFrame) -> pl.DataFrame:
         # a reply to a comment (not the thread's opening post) names what it answers
         pl.when(
             pl.col("parent_id").is_not_null()
-            & (pl.col("parent_id").cast(pl.String) != pl.col("thread_id").cast(pl.String))
+            & (
+                pl.col("parent_id").cast(pl.String) != pl.col("thread_id").cast(pl.String)
+            ).fill_null(True)
         )
         .then(pl.concat_str("platform", pl.lit(":"), pl.col("parent_id").cast(pl.String)))
         .alias("parent")
