@@ -779,28 +779,42 @@ def _hours(r: dict) -> float:
     return (r["end"] - r["start"]).total_seconds() / 3600
 
 
+def _count(n: int, one: str, many: str | None = None) -> str:
+    """``1 post``, ``2,000 posts``."""
+    return f"{n:,} {one if n == 1 else many or one + 's'}"
+
+
 def _summary(r: dict, fired: list[str], cfg: CampaignConfig) -> str:
     span = _hours(r)
-    when = f"{span:.0f} hours" if span < 72 else f"{span / 24:.0f} days"
+    when = (
+        "an hour"
+        if span < 1
+        else _count(round(span), "hour")
+        if span < 72
+        else _count(round(span / 24), "day")
+    )
     plats = " and ".join(r["platforms"])
+    accounts = f"{_count(r['n_accounts'], 'account')} on {plats}"
     if r["n_reposts"] * 2 >= r["n_comments"]:  # amplification: mostly re-shares
+        shared = r["n_reshared"] or 0
+        what = "the same post" if shared == 1 else f"the same {_count(shared, 'post')}"
         text = (
-            f"{r['n_accounts']:,} accounts on {plats} re-shared the same {r['n_reshared'] or 0:,} "
-            f"posts ({r['n_reposts']:,} of their {r['n_comments']:,} posts are re-shares) "
-            f"within {when}."
+            f"{accounts} re-shared {what} ({r['n_reposts']:,} of their "
+            f"{_count(r['n_comments'], 'post')} are re-shares) within {when}."
         )
     elif (r["n_co_replies"] or 0) * 2 >= r["n_comments"]:  # a reply brigade
         text = (
-            f"{r['n_accounts']:,} accounts on {plats} answered the same "
-            f"{r['n_reply_targets']:,} comments ({r['n_co_replies']:,} of their "
-            f"{r['n_comments']:,} comments, three or more accounts on each) within {when}."
+            f"{accounts} answered the same {_count(r['n_reply_targets'], 'comment')} "
+            f"({r['n_co_replies']:,} of their {_count(r['n_comments'], 'comment')}, three or "
+            f"more accounts on each) within {when}."
         )
     else:
+        texts = f"; {_count(r['n_clusters'], 'near-duplicate text')}" if r["n_clusters"] else ""
+        where = f" on {_count(r['n_threads'], 'thread')}" if r["n_threads"] else ""
         text = (
-            f"{r['n_accounts']:,} accounts on {plats} posted {r['n_comments']:,} comments "
-            f"({r['text_similarity']:.0%} on talking points three or more of them share; "
-            f"{r['n_clusters']} near-duplicate texts) on {r['n_threads']:,} threads within "
-            f"{when}."
+            f"{accounts} posted {_count(r['n_comments'], 'comment')} "
+            f"({r['text_similarity']:.0%} on talking points three or more of them share"
+            f"{texts}){where} within {when}."
         )
     if r["flagged"]:
         extra = []

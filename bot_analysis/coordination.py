@@ -277,7 +277,8 @@ def _windows(ev: _Coded, cfg: CoordinationConfig) -> tuple[dict[str, float], dic
         }
         if out[kind] != est:
             how[kind]["clamped"] = "min" if est < out[kind] else "max"
-            if how[kind]["clamped"] == "max":
+            # (threads are busy for hours: their bound is the design, not a guard)
+            if how[kind]["clamped"] == "max" and kind != "thread":
                 log.warning(
                     "coordination: the %s window estimate (%.0f s) is above the %.0f s guard; "
                     "using %.0f s (set coordination.window_s to choose)",

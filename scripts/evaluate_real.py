@@ -8,6 +8,9 @@
   candidate with its score and the summary that explains it (flagged ones must be
   explainable from their comments).
 
+For the IRA set it also runs without the share kind (co-retweet weight 0) and prints, by
+category, the accounts flagged only with it. ``--config`` passes a TOML to every run.
+
 The data are read where they are and never copied; outputs go to --out (outside the repo).
 
 Usage:
@@ -97,6 +100,40 @@ def ira_tables(data: Path, out: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
     return recall, split
 
 
+def share_gain(data: Path, with_share: Path, without: Path) -> pl.DataFrame:
+    """Accounts flagged in ``with_share`` and not in ``without``, by category (and back)."""
+    truth = (
+        pl.read_csv(data, columns=["author", "account_category"], infer_schema=False)
+        .unique("author")
+        .rename({"author": "account_id"})
+    )
+
+    def flagged(out: Path) -> pl.Series:
+        acc = pl.read_csv(out / "accounts.csv", infer_schema=False)
+        return acc.filter(pl.col("flagged") == "true")["account_id"]
+
+    a, b = flagged(with_share), flagged(without)
+    return (
+        truth.with_columns(
+            (
+                pl.col("account_id").is_in(a.implode()) & ~pl.col("account_id").is_in(b.implode())
+            ).alias("only_with_share"),
+            (
+                pl.col("account_id").is_in(b.implode()) & ~pl.col("account_id").is_in(a.implode())
+            ).alias("only_without"),
+            pl.col("account_id").is_in(b.implode()).alias("flagged_without_share"),
+        )
+        .group_by("account_category")
+        .agg(
+            pl.len().alias("accounts"),
+            pl.col("flagged_without_share").sum(),
+            pl.col("only_with_share").sum(),
+            pl.col("only_without").sum(),
+        )
+        .sort("accounts", descending=True)
+    )
+
+
 def vk_candidates(out: Path) -> pl.DataFrame:
     camp = json.loads((out / "campaigns.json").read_text("utf-8"))
     return pl.DataFrame(
@@ -131,7 +168,8 @@ def main() -> None:
     if args.only in (None, "ira") and (args.data / IRA).exists():
         found = True
         out = args.out / "ira"
-        extra = [a for m in IRA_MAP for a in ("--map", m)] + ["--naive-tz", "UTC", *conf]
+        base = [a for m in IRA_MAP for a in ("--map", m)] + ["--naive-tz", "UTC"]
+        extra = [*base, *conf]
         run = analyze(args.data / IRA, out, extra)
         recall, split = ira_tables(args.data / IRA, out)
         c = run["campaigns"]
@@ -143,6 +181,13 @@ def main() -> None:
         print(recall)
         print("flagged campaigns by account_category (accounts):")
         print(split)
+        # the same run without the share kind (co-retweet): what re-sharing alone found
+        no_share = args.out / "ira_no_share"
+        toml = args.out / "no_share.toml"
+        toml.write_text("[coordination]\nkind_weights = { share = 0.0 }\n", encoding="utf-8")
+        analyze(args.data / IRA, no_share, [*base, "--config", str(toml)])
+        print("accounts flagged with the share kind and not without it, by account_category:")
+        print(share_gain(args.data / IRA, out, no_share))
     if args.only in (None, "vk") and (args.data / VK).exists():
         found = True
         out = args.out / "vk"
