@@ -219,3 +219,47 @@ def test_generic_json_ndjson_parquet_and_map(tmp_path: Path):
         assert r.comments["source_format"].to_list() == [fmt, fmt]
     r = read_inputs([tmp_path / "c.parquet"], IngestConfig(mapping=mapping))
     assert r.comments.row(0, named=True)["created_at"] == datetime(2024, 3, 6, tzinfo=UTC)
+
+
+def test_4cat_forwards_retweets_and_links(tmp_path: Path):
+    """4CAT keeps a Telegram forward's source (not its message id) and a tweet's retweet
+    flag and comma-joined links: a forward or retweet is a re-share, the links are carried."""
+    src = (FIXTURES / "4cat-telegram.csv").read_text("utf-8").splitlines()
+    header = src[0].split(",")
+    row = dict.fromkeys(header, "")
+    row.update(
+        id="cityparks_chat-2203",
+        thread_id="cityparks_chat",
+        chat="cityparks_chat",
+        author="5550003",
+        author_is_bot="no",
+        body="North gate reopens Saturday",
+        unix_timestamp="1709748400",
+        timestamp="2024-03-06 18:06:40",
+        author_forwarded_from_name="City Parks",
+        author_forwarded_from_id="-1001234",
+        link_attached="https://example.org/parks",
+    )
+    tg = tmp_path / "4cat-telegram-fwd.csv"
+    tg.write_text("\n".join([*src, ",".join(row[h] for h in header)]) + "\n", "utf-8")
+    r = read_inputs([tg])
+    fwd = _row(r.comments, "telegram:cityparks_chat-2203")
+    assert (fwd["repost_kind"], fwd["repost_author"]) == ("repost", "-1001234")
+    assert fwd["links"] == ["https://example.org/parks"]
+    assert _row(r.comments, "telegram:cityparks_chat-2202")["repost_kind"] is None
+    tw = tmp_path / "4cat-twitter.csv"
+    tw.write_text(
+        "id,thread_id,timestamp,unix_timestamp,author,author_id,body,is_retweet,"
+        "is_quote_tweet,urls\n"
+        "11,11,2024-03-06 18:04:12,1709748252,anna,501,RT @parks: Gate open,yes,no,"
+        '"https://a.example/x,https://b.example/y"\n'
+        "12,12,2024-03-06 18:05:12,1709748312,ivan,502,My own words,no,yes,\n"
+        "13,13,2024-03-06 18:06:12,1709748372,olga,503,Plain,no,no,\n",
+        "utf-8",
+    )
+    r = read_inputs([tw])
+    rt, quote, plain = (_row(r.comments, f"twitter:{i}") for i in (11, 12, 13))
+    assert (rt["repost_kind"], rt["repost_author"]) == ("repost", "parks")
+    assert rt["links"] == ["https://a.example/x", "https://b.example/y"]
+    assert quote["repost_kind"] == "quote"
+    assert plain["repost_kind"] is None

@@ -372,6 +372,57 @@ def fourcat_platform(columns: list[str], file_name: str) -> str:
     return "4cat"
 
 
+_YES = ["yes", "true", "1"]
+
+
+def _fourcat_shares(platform: str, c: Any) -> list[pl.Expr]:
+    """``repost_of``, ``repost_author``, ``repost_kind`` and ``links`` of a 4CAT export: Twitter's
+    ``is_retweet`` / ``is_quote_tweet`` and comma-joined ``urls``; Telegram's
+    ``author_forwarded_from_*`` (a forward, whose original message id 4CAT does not keep) and
+    ``link_attached``. A retweet's text still opens with ``RT @user:``."""
+    none = pl.lit(None, dtype=pl.String)
+
+    def yes(name: str) -> pl.Expr:
+        return _str(c(name)).str.to_lowercase().is_in(_YES).fill_null(False)
+
+    def split(name: str | None) -> pl.Expr:
+        if name is None:
+            return pl.lit(None, dtype=pl.List(pl.String))
+        return (
+            _str(name)
+            .str.replace_all(r"[\s,;|]+", " ")
+            .str.strip_chars()
+            .str.split(" ")
+            .list.eval(pl.element().filter(pl.element() != ""))
+        )
+
+    kind, author, links = none, none, split(None)
+    if platform == "twitter":
+        rt_user = pl.col("body").cast(pl.String).str.extract(_RT_PREFIX, 1) if c("body") else none
+        kind = (
+            pl.when(yes("is_retweet") | rt_user.is_not_null())
+            .then(pl.lit("repost"))
+            .when(yes("is_quote_tweet"))
+            .then(pl.lit("quote"))
+            .otherwise(None)
+        )
+        author, links = rt_user, split(c("urls"))
+    elif platform == "telegram":
+        fwd = pl.coalesce(
+            _str(c("author_forwarded_from_id")),
+            _str(c("author_forwarded_from_username")),
+            _str(c("author_forwarded_from_name")),
+        ).replace("", None)
+        kind = pl.when(fwd.is_not_null()).then(pl.lit("repost")).otherwise(None)
+        author, links = fwd, split(c("link_attached"))
+    return [
+        none.alias("repost_of"),
+        author.alias("repost_author"),
+        kind.alias("repost_kind"),
+        links.alias("links"),
+    ]
+
+
 def convert_4cat(
     frame: pl.DataFrame, file: str, file_name: str
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -423,6 +474,7 @@ def convert_4cat(
         name.alias("account_name"),
         _int(c("likes") or c("score")).alias("likes"),
         _str(c("link")).alias("url"),
+        *_fourcat_shares(platform, c),
     )
     if "unix_timestamp" in cols:
         times = parse_times(frame["unix_timestamp"], None, epoch_only=True)
