@@ -60,6 +60,7 @@ _CAND_COLS = (
     "repost",
     "share_item",
     "parent",
+    "template_key",
 )
 _REASONS_LOW = {
     "text_similarity": "little shared wording",
@@ -129,6 +130,7 @@ def assemble_campaigns(
     c = comments.with_columns(
         pl.concat_str("platform", pl.lit(":"), "account_id").alias("node"),
         (pl.col("share_item") if "share_item" in cols else null).alias("share_item"),
+        (pl.col("template_key") if "template_key" in cols else null).alias("template_key"),
         # the comment it answers, when that is not the thread's opening post (co-reply)
         pl.when(
             (pl.col("parent_id").cast(pl.String) != pl.col("thread_id").cast(pl.String)).fill_null(
@@ -281,12 +283,36 @@ def assemble_campaigns(
     clus_comments = c.join(big.select("cluster_id"), on="cluster_id", how="inner").select(
         pl.concat_str(pl.lit("x"), pl.col("cluster_id")).alias("cand"), *_CAND_COLS
     )
-    cand = pl.concat([comm_comments, clus_comments], how="vertical")
+    # (3) slot templates posted by many accounts: automation, reported as such
+    tpl = (
+        c.drop_nulls("template_key")
+        .group_by("template_key")
+        .agg(pl.col("node").n_unique().alias("k"))
+        .filter(pl.col("k") >= cfg.min_cluster_accounts)
+    )
+    in_comm = set(comm_comments.filter(pl.col("template_key").is_not_null())["template_key"])
+    tpl_uses = c.join(tpl.select("template_key"), on="template_key", how="inner").filter(
+        ~pl.col("template_key").is_in(list(in_comm))
+    )
+    # templates posted by the same accounts (one bot's several messages) are one finding
+    bot = nx.Graph()
+    bot.add_edges_from(
+        ("\x00" + k, n) for k, n in tpl_uses.select("template_key", "node").unique().iter_rows()
+    )
+    group: dict[str, str] = {}
+    for i, comp in enumerate(sorted(nx.connected_components(bot), key=min)):
+        group.update({k[1:]: f"t{i}" for k in comp if k.startswith("\x00")})
+    tpl_comments = tpl_uses.select(
+        pl.col("template_key").replace_strict(group, return_dtype=pl.String).alias("cand"),
+        *_CAND_COLS,
+    )
+    cand = pl.concat([comm_comments, clus_comments, tpl_comments], how="vertical")
     if cand.height == 0:
         return _empty()
     # rare items again over each candidate's final accounts (the joined ones included)
     items = _rare_items(c, cand.select("node", "cand").unique())
-    scored = _score(cand, inf, items, cfg, _carried(c), _inside_strength(cand, coord.graph))
+    inside = _inside_strength(cand, coord.graph, coord.edges)
+    scored = _score(cand, inf, items, cfg, _carried(c), inside, comments.height)
     # one campaign per comment: the highest-scoring candidate that holds it
     comment_campaign = (
         cand.join(scored.select("cand", "campaign_id", "score", "flagged"), on="cand")
@@ -523,17 +549,20 @@ def _shared_content(cand: pl.DataFrame, shared: pl.DataFrame) -> pl.DataFrame:
     return hit.group_by("cand").agg(pl.len().alias("n_shared"))
 
 
-def _inside_strength(cand: pl.DataFrame, graph: pl.DataFrame) -> pl.DataFrame:
-    """``synchrony`` per candidate: the mean, over its accounts, of the strength of their
+def _inside_strength(cand: pl.DataFrame, graph: pl.DataFrame, edges: pl.DataFrame) -> pl.DataFrame:
+    """Per candidate: ``synchrony``, the mean over its accounts of the strength of their
     co-actions beyond chance with the candidate's other accounts (the account graph's pair
-    strengths summed, capped at 1): the group acting together, not each account with anyone.
-    Linear: each graph edge is looked up by its two ends."""
+    strengths summed, capped at 1): the group acting together, not each account with anyone;
+    and ``n_testable``, how many of its account pairs the dump could have shown beyond chance
+    at all (see ``CoordinationResult.edges``). Linear: each edge is looked up by its ends."""
     members = cand.select("cand", "node").unique()
-    inside = (
-        graph.select("a", "b", "weight")
-        .join(members.rename({"node": "a"}), on="a")
-        .join(members.rename({"node": "b"}), on=["b", "cand"])
-    )
+
+    def within(e: pl.DataFrame) -> pl.DataFrame:
+        return e.join(members.rename({"node": "a"}), on="a").join(
+            members.rename({"node": "b"}), on=["b", "cand"]
+        )
+
+    inside = within(graph.select("a", "b", "weight"))
     per_node = (
         pl.concat(
             [
@@ -544,10 +573,17 @@ def _inside_strength(cand: pl.DataFrame, graph: pl.DataFrame) -> pl.DataFrame:
         .group_by("cand", "node")
         .agg(pl.col("weight").sum().clip(upper_bound=1.0).alias("s"))
     )
+    testable = (
+        within(edges.filter(pl.col("testable")).select("a", "b").unique())
+        if "testable" in edges.columns
+        else pl.DataFrame(schema={"a": pl.String, "b": pl.String, "cand": pl.String})
+    )
     return (
         members.join(per_node, on=["cand", "node"], how="left")
         .group_by("cand")
         .agg(pl.col("s").fill_null(0).mean().alias("synchrony"))
+        .join(testable.group_by("cand").len("n_testable"), on="cand", how="left")
+        .with_columns(pl.col("n_testable").fill_null(0))
     )
 
 
@@ -576,6 +612,7 @@ def _score(
     cfg: CampaignConfig,
     carried: pl.DataFrame,
     synchrony: pl.DataFrame,
+    n_dump: int = 0,
 ) -> pl.DataFrame:
     w = dict(cfg.weights)
     inf_set = inf["cluster_id"].implode()
@@ -601,6 +638,9 @@ def _score(
         pl.col("node").unique().sort().alias("nodes"),
         pl.col("cluster_id").drop_nulls().unique().sort().alias("cluster_set"),
         pl.col("repost").sum().alias("n_reposts"),
+        pl.col("template_key").is_not_null().mean().alias("templated"),
+        pl.col("template_key").drop_nulls().mode().sort().first().alias("template"),
+        pl.col("template_key").drop_nulls().n_unique().alias("n_templates"),
     )
     # originals re-shared by two or more of the candidate's accounts
     reshared = (
@@ -701,9 +741,18 @@ def _score(
     )
     df = df.join(can, on="cand", how="left")
     df = _apply_carried(df, w)
+    # slot-template posting (a game's or a service's bot) is automation, not a campaign
+    df = df.with_columns(
+        pl.when(pl.col("templated") >= 0.5)
+        .then(pl.lit("automation"))
+        .otherwise(pl.lit("campaign"))
+        .alias("kind")
+    )
     df = df.with_columns(
         (
-            (pl.col("score") >= cfg.flag_threshold) & (pl.col("n_accounts") >= cfg.min_accounts)
+            (pl.col("score") >= cfg.flag_threshold)
+            & (pl.col("n_accounts") >= cfg.min_accounts)
+            & (pl.col("kind") == "campaign")
         ).alias("flagged"),
         pl.Series("campaign_id", _campaign_ids(df), dtype=pl.String),
     ).drop("cluster_set")
@@ -712,13 +761,14 @@ def _score(
     for r in rows:
         fired = [k for k in SUBSCORES if r[k] is not None and r[k] >= 0.5]
         signals.append(";".join(fired))
-        summaries.append(_summary(r, fired, cfg))
+        summaries.append(_summary(r, fired, cfg, n_dump))
     return df.with_columns(
         pl.Series("signals", signals, dtype=pl.String),
         pl.Series("summary", summaries, dtype=pl.String),
     ).select(
         "cand",
         "campaign_id",
+        "kind",
         "flagged",
         "score",
         *SUBSCORES,
@@ -732,6 +782,8 @@ def _score(
         "n_threads",
         "n_reposts",
         pl.col("n_reshared").fill_null(0),
+        "n_testable",
+        pl.col("template"),
         pl.col("n_co_replies").fill_null(0),
         pl.col("n_reply_targets").fill_null(0),
         "platforms",
@@ -784,7 +836,7 @@ def _count(n: int, one: str, many: str | None = None) -> str:
     return f"{n:,} {one if n == 1 else many or one + 's'}"
 
 
-def _summary(r: dict, fired: list[str], cfg: CampaignConfig) -> str:
+def _summary(r: dict, fired: list[str], cfg: CampaignConfig, n_dump: int = 0) -> str:
     span = _hours(r)
     when = (
         "an hour"
@@ -795,6 +847,14 @@ def _summary(r: dict, fired: list[str], cfg: CampaignConfig) -> str:
     )
     plats = " and ".join(r["platforms"])
     accounts = f"{_count(r['n_accounts'], 'account')} on {plats}"
+    if r["kind"] == "automation":
+        return (
+            f"Automated template posting: {accounts} posted "
+            f"{_count(r['n_comments'], 'comment')} from "
+            f"{_count(r['n_templates'], 'template')} that differ only in names and numbers "
+            f'(e.g. "{r["template"]}") within {when}. Not a coordinated campaign: automation '
+            f"a reviewer may still want to know about."
+        )
     if r["n_reposts"] * 2 >= r["n_comments"]:  # amplification: mostly re-shares
         shared = r["n_reshared"] or 0
         what = "the same post" if shared == 1 else f"the same {_count(shared, 'post')}"
@@ -828,6 +888,19 @@ def _summary(r: dict, fired: list[str], cfg: CampaignConfig) -> str:
             extra.append("the same talking points appeared on several platforms at once")
         return text + (" " + "; ".join(extra).capitalize() + "." if extra else "")
     low = [_REASONS_LOW[k] for k in _REASONS_LOW if r[k] is not None and r[k] < 0.3]
+    if (
+        r["synchrony"] < 0.3
+        and not r.get("n_testable")
+        and r["n_accounts"] >= 2
+        and r["volume_concentration"] >= 0.5  # they act repeatedly: the data, not they, fall short
+    ):
+        # not "no co-actions beyond chance": nothing here could have shown any
+        pairs = r["n_accounts"] * (r["n_accounts"] - 1) // 2
+        low[low.index(_REASONS_LOW["synchrony"])] = (
+            f"too little data to test whether its accounts act together beyond chance (none "
+            f"of its {pairs:,} account pairs could reach significance in a dump of "
+            f"{n_dump:,} comments, even had they shared all their items)"
+        )
     why = "; ".join(low) if low else f"score {r['score']:.2f} below {cfg.flag_threshold}"
     return text + f" Not flagged: {why}."
 

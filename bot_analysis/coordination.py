@@ -83,8 +83,10 @@ _MAX_SIG = 50.0  # -log10 p is capped here (p below 1e-50 is all the same to a r
 
 @dataclass
 class CoordinationResult:
-    """``edges``: a, b, kind, n_items, p_value, significance, significant, for every
-    (a, b, kind) with at least ``min_items`` co-action items (fewer is never significant);
+    """``edges``: a, b, kind, n_items, expected, p_value, q_value, significance, scale (the
+    time scale that tested it), testable (whether this pair could have reached significance
+    had every item of its quieter account been shared), significant, for every (a, b, kind)
+    with at least ``min_items`` co-action items (fewer is never significant);
     ``accounts``: node, platform, account_id, n_comments, coordination_score, community;
     ``graph``: the account graph's edges (a, b, weight, n_items, types); ``windows``: seconds
     per kind."""
@@ -290,6 +292,28 @@ def _windows(ev: _Coded, cfg: CoordinationConfig) -> tuple[dict[str, float], dic
     return out, how
 
 
+def _single_texts(comments: pl.DataFrame, ev: _Coded) -> pl.DataFrame:
+    """(kc, nc, n): per account, its authored comments in no informative cluster (each a text
+    item of its own that no one shares) for the text kind's null; accounts without events
+    are left out (they pair with no one)."""
+    cols = comments.columns
+    authored = (
+        (pl.col("repost_kind") != "repost").fill_null(True) if "repost_kind" in cols else True
+    )
+    n = (
+        comments.filter(
+            pl.col("account_id").is_not_null()
+            & ~(pl.col("cluster_informative").fill_null(False) & pl.col("cluster_id").is_not_null())
+            & authored
+        )
+        .group_by(pl.concat_str("platform", pl.lit(":"), "account_id").alias("node"))
+        .len("n")
+    )
+    return n.join(
+        pl.DataFrame({"node": ev.nodes}).with_row_index("nc"), on="node", how="inner"
+    ).select(pl.lit(KINDS.index("text"), dtype=pl.UInt8).alias("kc"), "nc", "n")
+
+
 def _slow_windows(how: dict[str, Any], cfg: CoordinationConfig) -> dict[str, float]:
     """Seconds per kind of the second, slow scale: the guard's upper bound, for the kinds
     whose window was estimated shorter than it."""
@@ -380,7 +404,11 @@ def _run_pair_keys(
 
 
 def _pair_tests(
-    ev: _Coded, keys: np.ndarray, min_items: int, window_us: np.ndarray
+    ev: _Coded,
+    keys: np.ndarray,
+    min_items: int,
+    window_us: np.ndarray,
+    singles: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, int]:
     """Per (a, b, kc) as codes: distinct co-action items, expected count under the null,
     p-value and the best p-value the pair could have had (every item of its less active
@@ -415,9 +443,23 @@ def _pair_tests(
         .with_columns(pl.Series("within", within))
     )
     k_acc = evf.group_by("kc", "nc").agg(pl.col("ic").n_unique().alias("k"))
-    e = counts.join(k_acc.rename({"nc": "a", "k": "ka"}), on=["kc", "a"], how="left").join(
-        k_acc.rename({"nc": "b", "k": "kb"}), on=["kc", "b"], how="left"
+    if singles is None:
+        singles = pl.DataFrame(schema={"kc": pl.UInt8, "nc": pl.Int64, "n": pl.UInt32})
+    singles = singles.with_columns(pl.col("kc").cast(pl.UInt8), pl.col("nc").cast(pl.Int64))
+    # k: items shared or not (the null's activity); k_items: items that could be shared
+    k_acc = (
+        k_acc.with_columns(pl.col("k").alias("k_items"))
+        .join(singles, on=["kc", "nc"], how="left")
+        .with_columns((pl.col("k") + pl.col("n").fill_null(0)).alias("k"))
+        .drop("n")
     )
+    extra_s = singles.group_by("kc").agg(pl.col("n").sum().cast(pl.Float64).alias("extra"))
+    e = counts.join(
+        k_acc.rename({"nc": "a", "k": "ka", "k_items": "ia"}), on=["kc", "a"], how="left"
+    ).join(k_acc.rename({"nc": "b", "k": "kb", "k_items": "ib"}), on=["kc", "b"], how="left")
+    extra = np.zeros(len(KINDS))
+    for code, x in extra_s.iter_rows():
+        extra[code] = x
     n_ev = item_acc["e"].to_numpy().astype(np.float64)
     f = (item_acc["within"].to_numpy() / np.maximum(n_ev * (n_ev - 1) / 2, 1)).clip(0, 1)
     e = e.with_columns(
@@ -430,13 +472,14 @@ def _pair_tests(
                 item_acc["kc"].to_numpy(),
                 item_acc["s"].to_numpy(),
                 f,
+                extra,
             ),
         )
     )
     k = e["n_items"].to_numpy()
     lam = np.maximum(e["expected"].to_numpy(), 1e-12)
     p = gammainc(k, lam)  # P(X >= k) for X ~ Poisson(lam), k >= 1 (regularized gamma)
-    best = gammainc(np.minimum(e["ka"].to_numpy(), e["kb"].to_numpy()), lam)
+    best = gammainc(np.minimum(e["ia"].to_numpy(), e["ib"].to_numpy()), lam)
     out = e.select("a", "b", "kc", "n_items", "expected").with_columns(
         pl.Series("p_value", p), pl.Series("best_p", best)
     )
@@ -450,12 +493,14 @@ def expected_co_actions(
     item_kc: np.ndarray,
     item_s: np.ndarray,
     item_f: np.ndarray,
+    extra_total: np.ndarray | None = None,
 ) -> np.ndarray:
     """Expected co-actions of each pair (kind ``kc``; its accounts used ``ka`` and ``kb``
     items of the kind) under the null: ``sum_i P(a uses i) P(b uses i) f_i``, with
     ``P(a uses i) = min(1, k_a s_i / S)`` (items drawn in proportion to their accounts
-    ``s_i``, ``S = sum s_i``; an account uses an item at most once, so a viral item saturates)
-    and ``f_i`` the share of the item's event pairs inside the window.
+    ``s_i``, ``S = sum s_i`` plus ``extra_total[kind]`` uses of single-use items; an account
+    uses an item at most once, so a viral item saturates) and ``f_i`` the share of the item's
+    event pairs inside the window.
 
     Computed per pair in O(log items) from prefix sums over the items sorted by ``s_i``:
     items too small to saturate either account add ``k_a k_b s_i^2 f_i / S^2``, items that
@@ -467,7 +512,7 @@ def expected_co_actions(
         order = np.argsort(item_s[m], kind="stable")
         s = item_s[m][order].astype(np.float64)
         f = item_f[m][order]
-        total = s.sum()
+        total = s.sum() + (0.0 if extra_total is None else float(extra_total[code]))
         p0, p1, p2 = (np.concatenate([[0.0], np.cumsum(f * s**j)]) for j in (0, 1, 2))
         rows = kc == code
         hi = np.maximum(ka[rows], kb[rows]).astype(np.float64)
@@ -616,7 +661,8 @@ def build_graph(
     window_us = _window_us(windows)
     keys = partitioned_pairs(ev, window_us, cfg.max_neighbours, engine)
     n_pairs = len(keys)
-    fast, n_edges = _pair_tests(ev, keys, cfg.min_items, window_us)
+    singles = _single_texts(comments, ev)
+    fast, n_edges = _pair_tests(ev, keys, cfg.min_items, window_us, singles)
     del keys
     # Slow coordination (operators working through a list within the hour) is tested too,
     # at the guard's upper bound, for every kind whose estimated window is shorter.
@@ -626,7 +672,7 @@ def build_graph(
         slow_us = np.array([int(slow_s.get(k, -1) * 1e6) for k in KINDS], dtype=np.int64)
         keys = partitioned_pairs(ev, slow_us, cfg.max_neighbours, engine)
         n_pairs += len(keys)
-        slow, n_slow = _pair_tests(ev, keys, cfg.min_items, slow_us)
+        slow, n_slow = _pair_tests(ev, keys, cfg.min_items, slow_us, singles)
         del keys
         slow = slow.filter(pl.col("kc").is_in([KINDS.index(k) for k in slow_s]))
         n_edges = max(n_edges, n_slow)
@@ -635,7 +681,8 @@ def build_graph(
     edges = _edges(ev, fast, slow)
     del fast, slow
     n_could = int((edges["best_p"] <= cfg.fdr).sum())
-    edges = edges.drop("best_p").with_columns(
+    edges = edges.with_columns((pl.col("best_p") <= cfg.fdr).alias("testable")).drop("best_p")
+    edges = edges.with_columns(
         ((pl.col("q_value") < cfg.fdr) & (pl.col("n_items") >= cfg.min_items)).alias("significant")
     )
     weights = dict(cfg.kind_weights)

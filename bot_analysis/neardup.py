@@ -39,7 +39,7 @@ from ._kernels import (
     run_rows,
 )
 from .config import NearDupConfig
-from .text import extract_hashtags, extract_urls, normalize_texts, shingle, unique
+from .text import extract_hashtags, extract_urls, normalize_texts, shingle, slot_keys, unique
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -485,15 +485,43 @@ def find_clusters(
         .filter(pl.col("n_comments") >= 2)
         .join(representative, on="group", how="left")
     )
-    del work, representative
+    del representative
     groups = groups.join(centres.select("group", "text_norm", "node"), on="group", how="left").join(
         node_info.select("node", "n_tokens", "info_bits"), on="node", how="left"
     )
+    # slot templates: texts alike but for name and number slots, with three or more fills
+    keys = per_text.select("tid", slot_keys(per_text["text"]))
+    tpl = (
+        work.select("tid", "account_id")
+        .join(keys, on="tid")
+        .drop_nulls("slot_key")
+        .group_by("slot_key")
+        .agg(pl.col("tid").n_unique().alias("fills"))
+        .filter(pl.col("fills") >= 3)
+        .select("slot_key")
+    )
+    keys = keys.join(tpl.with_columns(pl.lit(True).alias("templated")), on="slot_key", how="left")
+    keys = keys.with_columns(
+        pl.when(pl.col("templated")).then(pl.col("slot_key")).alias("template_key")
+    ).select("tid", "template_key")
+    templated = (
+        work.select("group", "tid")
+        .join(keys, on="tid", how="left")
+        .group_by("group")
+        .agg(pl.col("template_key").is_not_null().mean().alias("tpl_share"))
+    )
+    groups = groups.join(templated, on="group", how="left").with_columns(
+        (pl.col("tpl_share").fill_null(0) >= 0.5).alias("template")
+    )
+    del work, templated
     groups = groups.with_columns(
         pl.col("text_norm").map_elements(_cluster_id, return_dtype=pl.String).alias("cluster_id"),
-        ((pl.col("n_tokens") >= cfg.min_tokens) & (pl.col("info_bits") >= cfg.min_info_bits)).alias(
-            "informative"
-        ),
+        # a template's shared words are the template, not a message: no talking point
+        (
+            (pl.col("n_tokens") >= cfg.min_tokens)
+            & (pl.col("info_bits") >= cfg.min_info_bits)
+            & ~pl.col("template")
+        ).alias("informative"),
     )
     ids = aligned.select("group").join(
         groups.select("group", "cluster_id", pl.col("informative").alias("cluster_informative")),
@@ -510,8 +538,14 @@ def find_clusters(
         ids["cluster_id"],
         ids["cluster_informative"],
     )
-    del aligned, ids
-    out = out.with_columns(share_items(out))
+    del ids
+    out = out.with_columns(
+        share_items(out),
+        aligned.select("tid").join(keys, on="tid", how="left", maintain_order="left")[
+            "template_key"
+        ],
+    )
+    del aligned
     clusters = groups.select(
         "cluster_id",
         "n_comments",
@@ -524,6 +558,7 @@ def find_clusters(
         "n_tokens",
         "info_bits",
         "informative",
+        "template",
     ).sort(["n_comments", "cluster_id"], descending=[True, False])
     stats = {
         "unique_texts": raw.height,

@@ -611,6 +611,7 @@ def _write_findings(
         "n_tokens",
         "info_bits",
         "informative",
+        *(["template"] if "template" in clusters.columns else []),
     ]
     written.append(io.csv(clusters.select(cols), out / "clusters.csv"))
     io.parquet(clusters.select(cols), out / "clusters.parquet")
@@ -624,6 +625,7 @@ def _write_findings(
     )
     lead = [
         "campaign_id",
+        *(["kind"] if "kind" in camp.columns else []),
         "flagged",
         "score",
         "start",

@@ -42,6 +42,7 @@ __all__ = [
     "normalize_text",
     "normalize_texts",
     "shingle",
+    "slot_keys",
     "unique",
 ]
 
@@ -255,6 +256,37 @@ def extract_urls(texts: pl.Series) -> pl.Series:
     got = df.with_columns(norm.alias("u")).group_by("i").agg(pl.col("u").drop_nulls())
     full = pl.DataFrame({"i": np.arange(len(texts))}).join(got, on="i", how="left")
     return full["u"].fill_null(pl.lit([], dtype=pl.List(pl.String))).alias("urls")
+
+
+# A slot of a template: a token with a digit or an underscore (a player, a user name, a
+# number, a date), or a run of capitalized words after the first token (a name).
+_SLOT_TOKEN = r"[\p{L}\p{N}_]*(?:\d|_)[\p{L}\p{N}_]*"  # noqa: S105  a regular expression, not a secret
+_SLOT_NAME = r"(\S\s+)\p{Lu}[\p{Ll}\p{Lu}]+(?:\s+\p{Lu}[\p{Ll}\p{Lu}]+)*"
+SLOT = "<slot>"
+
+
+def slot_keys(texts: pl.Series) -> pl.Series:
+    """Each text with its name and number slots replaced by ``<slot>`` (links dropped), as a
+    column named ``slot_key``; null where a text has no slot. Texts with one key and different
+    fills are one template ("Recent events for: Bard003 - I killed Araxxi.").
+
+    Examples
+    --------
+    >>> slot_keys(pl.Series(["Recent events for: Bard003 - I killed Kalphite Queen.",
+    ...                      "no slot here"])).to_list()
+    ['Recent events for: <slot> - I killed <slot>.', None]
+    """
+    k = (
+        texts.fill_null("")
+        .str.replace_all(_URL_RE, " ")
+        .str.replace_all(_SLOT_TOKEN, SLOT)
+        .str.replace_all(_SLOT_NAME, f"${{1}}{SLOT}")
+        .str.replace_all(r"\s+", " ")
+        .str.strip_chars()
+    )
+    return (
+        pl.select(pl.when(k.str.contains(SLOT, literal=True)).then(k)).to_series().alias("slot_key")
+    )
 
 
 def extract_hashtags(texts: pl.Series) -> pl.Series:

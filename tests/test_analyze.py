@@ -178,9 +178,15 @@ def test_a_tight_memory_budget_spills_columns_and_changes_no_output(run_dir: Pat
 
 def test_organic_lookalikes_are_listed_but_not_flagged(run_dir: Path):
     camp = pl.read_csv(run_dir / "campaigns.csv")
-    not_flagged = camp.filter(~pl.col("flagged"))
+    not_flagged = camp.filter(~pl.col("flagged") & (pl.col("kind") == "campaign"))
     assert not_flagged.height >= 2  # the meme and the song line were considered
     assert not_flagged["summary"].str.contains("Not flagged").all()
+    # the game's template bot: one automation finding, never flagged
+    auto = camp.filter(pl.col("kind") == "automation")
+    assert auto.height == 1
+    assert not auto["flagged"][0]
+    assert auto["summary"][0].startswith("Automated template posting: 30 accounts")
+    assert auto["template"][0] == "Recent events for: <slot> - I killed <slot>."
     flagged = camp.filter(pl.col("flagged"))
     assert flagged.height == 8  # the eight planted campaigns, nothing else
     assert flagged["summary"].str.contains("accounts").all()

@@ -212,13 +212,17 @@ def write_report(
                 "new": new_ids is not None and cid in new_ids,
             }
         )
-    considered = (
-        [
-            {**c, "review": reviews.get(c["campaign_id"], "")}
-            for c in campaigns.filter(~pl.col("flagged")).iter_rows(named=True)
-        ]
-        if campaigns.height
-        else []
+    is_auto = pl.col("kind") == "automation" if "kind" in campaigns.columns else pl.lit(False)
+    considered, automation = (
+        (
+            [
+                {**c, "review": reviews.get(c["campaign_id"], "")}
+                for c in campaigns.filter(~pl.col("flagged") & which).iter_rows(named=True)
+            ]
+            if campaigns.height
+            else []
+        )
+        for which in (~is_auto, is_auto)
     )
     rej = []
     if rejects.height:
@@ -265,6 +269,7 @@ def write_report(
         threshold=run["parameters"]["campaigns"]["flag_threshold"],
         flagged=flagged_items,
         considered=considered,
+        automation=automation,
         clusters=clusters.head(30).to_dicts(),
         rejects=rej,
         figures=[{"src": _data_uri(p), "alt": alt} for p, alt in figs],

@@ -623,6 +623,36 @@ class _Builder:
                 c.parent = target
         self._campaign(cid, "reply_brigade", brigade, [], {})
 
+    def slot_automation(self, r: int) -> None:
+        """Organic (not a campaign): a game's bot posting "Recent events for: NAME - I killed
+        MONSTER" for 30 players, each at its own times, in sessions: automated template
+        posting, which a reviewer wants to see as such and not as coordination."""
+        rng = self._rng(f"automation{r}")
+        monsters = ["Araxxi", "Vorago", "Telos", "Nex", "Zulrah", "Kalphite Queen", "Jad"]
+        finds = ["a dragon pickaxe", "a pet", "an abyssal whip", "a crystal key"]
+        skills = ["Attack", "Slayer", "Mining", "Magic", "Prayer"]
+        for _ in range(max(10, round(30 * self.scale))):
+            a = self.account("forum", rng, "organic", "template_automation")
+            name = (
+                f"{rng.choice(['Bard', 'Zezima', 'Lynx', 'Mod', 'Iron'])}{rng.randint(1, 999):03d}"
+            )
+            for _ in range(rng.randint(3, 6)):  # play sessions
+                t = _diurnal(rng, _T0, _T1 - 7200)
+                for _ in range(rng.randint(2, 6)):
+                    t += rng.uniform(60, 900)
+                    u = rng.random()
+                    if u < 0.5:
+                        text = f"Recent events for: {name} - I killed {rng.choice(monsters)}."
+                    elif u < 0.8:
+                        text = f"Recent events for: {name} - I found {rng.choice(finds)}."
+                    else:
+                        text = (
+                            f"Recent events for: {name} - I levelled my {rng.choice(skills)} "
+                            f"skill, I am now level {rng.randint(50, 99)}."
+                        )
+                    th = self.pick_thread(rng, "forum", t)
+                    self.add(th, a, t, text, lookalike="template_automation")
+
     # -- replies and broken records ---------------------------------------------------------
 
     def finish(self) -> None:
@@ -678,6 +708,7 @@ class _Builder:
             self.bots_in_bursts(r)
             self.link_push(r)
             self.reply_brigade(r)
+            self.slot_automation(r)
         self.finish()
         return self.sc
 
