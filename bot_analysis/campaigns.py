@@ -280,8 +280,9 @@ def assemble_campaigns(
     big = clusters.filter(
         pl.col("informative") & (pl.col("n_accounts") >= cfg.min_cluster_accounts)
     ).filter(~pl.col("cluster_id").is_in(list(covered)))
-    clus_comments = c.join(big.select("cluster_id"), on="cluster_id", how="inner").select(
-        pl.concat_str(pl.lit("x"), pl.col("cluster_id")).alias("cand"), *_CAND_COLS
+    clus_comments = c.join(big.select("cluster_id"), on="cluster_id", how="inner")
+    clus_comments = clus_comments.with_columns(_same_accounts(clus_comments).alias("cand")).select(
+        "cand", *_CAND_COLS
     )
     # (3) slot templates posted by many accounts: automation, reported as such
     tpl = (
@@ -312,7 +313,9 @@ def assemble_campaigns(
     # rare items again over each candidate's final accounts (the joined ones included)
     items = _rare_items(c, cand.select("node", "cand").unique())
     inside = _inside_strength(cand, coord.graph, coord.edges)
-    scored = _score(cand, inf, items, cfg, _carried(c), inside, comments.height)
+    t = comments["created_at"].dt.epoch("us")
+    span = (int(t.min()), int(t.max())) if comments.height else None  # type: ignore[arg-type]
+    scored = _score(cand, inf, items, cfg, _carried(c), inside, comments.height, span)
     # one campaign per comment: the highest-scoring candidate that holds it
     comment_campaign = (
         cand.join(scored.select("cand", "campaign_id", "score", "flagged"), on="cand")
@@ -341,6 +344,29 @@ def assemble_campaigns(
         comment_campaign,
         stats,
     )
+
+
+def _same_accounts(cm: pl.DataFrame) -> pl.Series:
+    """A candidate per group of clusters posted by mostly the same accounts (half or more of
+    the smaller cluster's): a group of accounts pushing three texts is one candidate, three
+    memes that share a few people are three. ``cm``: the clusters' comments (cluster_id,
+    node); returns ``x`` + the group's first cluster id, per row."""
+    members = cm.select("cluster_id", "node").unique()
+    size = members.group_by("cluster_id").len("n")
+    shared = (
+        members.join(members, on="node", suffix="_b")
+        .filter(pl.col("cluster_id") < pl.col("cluster_id_b"))
+        .group_by("cluster_id", "cluster_id_b")
+        .len("k")
+        .join(size, on="cluster_id")
+        .join(size.rename({"cluster_id": "cluster_id_b", "n": "n_b"}), on="cluster_id_b")
+        .filter(pl.col("k") * 2 >= pl.min_horizontal("n", "n_b"))
+    )
+    g = nx.Graph()
+    g.add_nodes_from(size["cluster_id"].to_list())
+    g.add_edges_from(shared.select("cluster_id", "cluster_id_b").iter_rows())
+    first = {k: "x" + min(comp) for comp in nx.connected_components(g) for k in comp}
+    return cm["cluster_id"].replace_strict(first, return_dtype=pl.String)
 
 
 def _share_points(c: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -613,6 +639,7 @@ def _score(
     carried: pl.DataFrame,
     synchrony: pl.DataFrame,
     n_dump: int = 0,
+    span_us: tuple[int, int] | None = None,
 ) -> pl.DataFrame:
     w = dict(cfg.weights)
     inf_set = inf["cluster_id"].implode()
@@ -684,6 +711,7 @@ def _score(
         cfg.burst_levels,
         cfg.burst_s,
         cfg.burst_gamma,
+        span_us,  # the dump's bins: a candidate is bursty against the whole time span
     )
     in_burst = (
         bt.group_by("series")

@@ -292,10 +292,10 @@ def _windows(ev: _Coded, cfg: CoordinationConfig) -> tuple[dict[str, float], dic
     return out, how
 
 
-def _single_texts(comments: pl.DataFrame, ev: _Coded) -> pl.DataFrame:
-    """(kc, nc, n): per account, its authored comments in no informative cluster (each a text
-    item of its own that no one shares) for the text kind's null; accounts without events
-    are left out (they pair with no one)."""
+def _single_texts(comments: pl.DataFrame, ev: _Coded) -> tuple[pl.DataFrame, float]:
+    """Authored comments in no informative cluster (each a text item of its own that no one
+    shares), for the text kind's null: (kc, nc, n) per account with events, and the count
+    over every account (all of them are part of the kind's total, events or not)."""
     cols = comments.columns
     authored = (
         (pl.col("repost_kind") != "repost").fill_null(True) if "repost_kind" in cols else True
@@ -309,9 +309,10 @@ def _single_texts(comments: pl.DataFrame, ev: _Coded) -> pl.DataFrame:
         .group_by(pl.concat_str("platform", pl.lit(":"), "account_id").alias("node"))
         .len("n")
     )
-    return n.join(
+    per_node = n.join(
         pl.DataFrame({"node": ev.nodes}).with_row_index("nc"), on="node", how="inner"
     ).select(pl.lit(KINDS.index("text"), dtype=pl.UInt8).alias("kc"), "nc", "n")
+    return per_node, float(n["n"].sum())
 
 
 def _slow_windows(how: dict[str, Any], cfg: CoordinationConfig) -> dict[str, float]:
@@ -409,6 +410,7 @@ def _pair_tests(
     min_items: int,
     window_us: np.ndarray,
     singles: pl.DataFrame | None = None,
+    singles_total: float = 0.0,
 ) -> tuple[pl.DataFrame, int]:
     """Per (a, b, kc) as codes: distinct co-action items, expected count under the null,
     p-value and the best p-value the pair could have had (every item of its less active
@@ -453,13 +455,12 @@ def _pair_tests(
         .with_columns((pl.col("k") + pl.col("n").fill_null(0)).alias("k"))
         .drop("n")
     )
-    extra_s = singles.group_by("kc").agg(pl.col("n").sum().cast(pl.Float64).alias("extra"))
+
     e = counts.join(
         k_acc.rename({"nc": "a", "k": "ka", "k_items": "ia"}), on=["kc", "a"], how="left"
     ).join(k_acc.rename({"nc": "b", "k": "kb", "k_items": "ib"}), on=["kc", "b"], how="left")
     extra = np.zeros(len(KINDS))
-    for code, x in extra_s.iter_rows():
-        extra[code] = x
+    extra[KINDS.index("text")] = singles_total
     n_ev = item_acc["e"].to_numpy().astype(np.float64)
     f = (item_acc["within"].to_numpy() / np.maximum(n_ev * (n_ev - 1) / 2, 1)).clip(0, 1)
     e = e.with_columns(
@@ -662,7 +663,7 @@ def build_graph(
     keys = partitioned_pairs(ev, window_us, cfg.max_neighbours, engine)
     n_pairs = len(keys)
     singles = _single_texts(comments, ev)
-    fast, n_edges = _pair_tests(ev, keys, cfg.min_items, window_us, singles)
+    fast, n_edges = _pair_tests(ev, keys, cfg.min_items, window_us, *singles)
     del keys
     # Slow coordination (operators working through a list within the hour) is tested too,
     # at the guard's upper bound, for every kind whose estimated window is shorter.
@@ -672,7 +673,7 @@ def build_graph(
         slow_us = np.array([int(slow_s.get(k, -1) * 1e6) for k in KINDS], dtype=np.int64)
         keys = partitioned_pairs(ev, slow_us, cfg.max_neighbours, engine)
         n_pairs += len(keys)
-        slow, n_slow = _pair_tests(ev, keys, cfg.min_items, slow_us, singles)
+        slow, n_slow = _pair_tests(ev, keys, cfg.min_items, slow_us, *singles)
         del keys
         slow = slow.filter(pl.col("kc").is_in([KINDS.index(k) for k in slow_s]))
         n_edges = max(n_edges, n_slow)
@@ -680,8 +681,10 @@ def build_graph(
             window_how[k]["slow_s"] = v
     edges = _edges(ev, fast, slow)
     del fast, slow
-    n_could = int((edges["best_p"] <= cfg.fdr).sum())
-    edges = edges.with_columns((pl.col("best_p") <= cfg.fdr).alias("testable")).drop("best_p")
+    # could the pair be significant on its own, every item of its quieter account shared?
+    could = pl.col("best_p") * max(edges.height, 1) <= cfg.fdr
+    n_could = int(edges.select(could.sum()).item())
+    edges = edges.with_columns(could.alias("testable")).drop("best_p")
     edges = edges.with_columns(
         ((pl.col("q_value") < cfg.fdr) & (pl.col("n_items") >= cfg.min_items)).alias("significant")
     )
