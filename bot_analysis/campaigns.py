@@ -31,7 +31,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import networkx as nx
 import numpy as np
@@ -74,12 +74,17 @@ _REASONS_LOW = {
 @dataclass
 class CampaignResult:
     """``campaigns``: one row per candidate (flagged or not); ``membership``: node ->
-    campaign_id; ``comment_campaign``: comment_id/platform -> campaign_id."""
+    campaign_id; ``comment_campaign``: comment_id/platform -> campaign_id; ``evidence``: see
+    below."""
 
     campaigns: pl.DataFrame
     membership: pl.DataFrame
     comment_campaign: pl.DataFrame
     stats: dict
+    evidence: pl.DataFrame = field(default_factory=pl.DataFrame)
+    """Per account of a flagged campaign: node, campaign_id, talking_point_share (its comments'
+    share on the campaign's shared talking points) and evidence (its strongest co-actions
+    with the campaign's other accounts: with whom, on what, how close, the p-value)."""
 
 
 def _cid(nodes: list[str]) -> str:
@@ -343,6 +348,200 @@ def assemble_campaigns(
         membership,
         comment_campaign,
         stats,
+        _evidence(cand, scored, inf, coord),
+    )
+
+
+def _item_label(kind: pl.Expr, item: pl.Expr, text: pl.Expr) -> pl.Expr:
+    """What a co-action was on, in words: the text (shortened) of a talking point or a
+    re-share, the link, the hashtag, or the comment answered."""
+    short = pl.when(text.str.len_chars() > 60).then(text.str.slice(0, 57) + "...").otherwise(text)
+    return (
+        pl.when(kind.is_in(["text", "share"]))
+        .then(pl.concat_str(pl.lit('"'), short, pl.lit('"')))
+        .when(kind == "reply")
+        .then(pl.concat_str(pl.lit("replies to "), item))
+        .otherwise(item)
+    )
+
+
+def _evidence(
+    cand: pl.DataFrame, scored: pl.DataFrame, inf: pl.DataFrame, coord: CoordinationResult
+) -> pl.DataFrame:
+    """Why each account of a flagged campaign is in it: its share of comments on the
+    campaign's shared talking points, and its three strongest co-actions beyond chance with
+    the campaign's other accounts (with whom, kind, on what, how close in time, p-value).
+    Linear: the closest co-action of each pair is found among neighbours in time."""
+    flagged = scored.filter(pl.col("flagged")).select("cand", "campaign_id")
+    fc = cand.join(flagged, on="cand")
+    schema = {
+        "node": pl.String,
+        "campaign_id": pl.String,
+        "talking_point_share": pl.Float64,
+        "evidence": pl.String,
+    }
+    if fc.height == 0:
+        return pl.DataFrame(schema=schema)
+    shared = (
+        fc.filter(pl.col("cluster_id").is_in(inf["cluster_id"].implode()))
+        .group_by("cand", "cluster_id")
+        .agg(pl.col("node").n_unique().alias("k"))
+        .filter(pl.col("k") >= 3)
+    )
+    fc = fc.with_columns(_on_point(fc, shared))
+    share = fc.group_by("cand", "campaign_id", "node").agg(
+        pl.col("on_point").mean().round(3).alias("talking_point_share")
+    )
+    members = fc.select("cand", "node").unique()
+    sig = coord.edges.filter(pl.col("significant")).select("a", "b", "kind", "n_items", "p_value")
+    inside = sig.join(members.rename({"node": "a"}), on="a").join(
+        members.rename({"node": "b"}), on=["b", "cand"]
+    )
+    # the closest co-action of each pair and kind: neighbours in time on one item
+    uses = (
+        pl.concat(
+            [
+                fc.select(
+                    "cand",
+                    "node",
+                    "created_at",
+                    pl.lit("text").alias("kind"),
+                    pl.col("cluster_id").alias("item"),
+                    "text",
+                ),
+                fc.select(
+                    "cand",
+                    "node",
+                    "created_at",
+                    pl.lit("link").alias("kind"),
+                    pl.col("urls").alias("item"),
+                    "text",
+                ).explode("item"),
+                fc.select(
+                    "cand",
+                    "node",
+                    "created_at",
+                    pl.lit("hashtag").alias("kind"),
+                    pl.col("hashtags").alias("item"),
+                    "text",
+                ).explode("item"),
+                fc.select(
+                    "cand",
+                    "node",
+                    "created_at",
+                    pl.lit("share").alias("kind"),
+                    pl.col("share_item").alias("item"),
+                    "text",
+                ),
+                fc.select(
+                    "cand",
+                    "node",
+                    "created_at",
+                    pl.lit("reply").alias("kind"),
+                    pl.col("parent").alias("item"),
+                    "text",
+                ),
+                fc.select(
+                    "cand",
+                    "node",
+                    "created_at",
+                    pl.lit("thread").alias("kind"),
+                    pl.col("thread_id").cast(pl.String).alias("item"),
+                    "text",
+                ),
+            ]
+        )
+        .drop_nulls("item")
+        .sort("cand", "kind", "item", "created_at", "node")
+    )
+    prev = [pl.col(c).shift(1) for c in ("cand", "kind", "item", "node", "created_at")]
+    closest = (
+        uses.with_columns(
+            (
+                (pl.col("cand") == prev[0])
+                & (pl.col("kind") == prev[1])
+                & (pl.col("item") == prev[2])
+                & (pl.col("node") != prev[3])
+            ).alias("pair"),
+            pl.min_horizontal("node", prev[3]).alias("a"),
+            pl.max_horizontal("node", prev[3]).alias("b"),
+            (pl.col("created_at") - prev[4]).dt.total_seconds().alias("dt"),
+        )
+        .filter(pl.col("pair").fill_null(False))
+        .sort("dt")
+        .group_by("cand", "a", "b", "kind", maintain_order=True)
+        .first()
+        .select(
+            "cand",
+            "a",
+            "b",
+            "kind",
+            "dt",
+            _item_label(pl.col("kind"), pl.col("item"), pl.col("text")).alias("what"),
+        )
+    )
+    inside = inside.join(closest, on=["cand", "a", "b", "kind"], how="left")
+    line = pl.concat_str(
+        pl.lit("with "),
+        pl.col("other"),
+        pl.lit(": "),
+        pl.col("kind"),
+        pl.lit(", "),
+        pl.col("n_items").cast(pl.String),
+        pl.lit(" items"),
+        pl.when(pl.col("what").is_not_null())
+        .then(
+            pl.concat_str(
+                pl.lit(", e.g. "),
+                pl.col("what"),
+                pl.lit(" "),
+                pl.col("dt").cast(pl.Int64).cast(pl.String),
+                pl.lit(" s apart"),
+            )
+        )
+        .otherwise(pl.lit("")),
+        pl.lit(", p="),
+        pl.col("p_value").map_elements(lambda p: f"{p:.1e}", return_dtype=pl.String),
+    )
+    ends = pl.concat(
+        [
+            inside.select(
+                "cand",
+                pl.col("a").alias("node"),
+                pl.col("b").alias("other"),
+                "kind",
+                "n_items",
+                "p_value",
+                "what",
+                "dt",
+            ),
+            inside.select(
+                "cand",
+                pl.col("b").alias("node"),
+                pl.col("a").alias("other"),
+                "kind",
+                "n_items",
+                "p_value",
+                "what",
+                "dt",
+            ),
+        ]
+    )
+    top = (
+        ends.sort(
+            ["cand", "node", "p_value", "n_items", "other"],
+            descending=[False, False, False, True, False],
+        )
+        .group_by("cand", "node", maintain_order=True)
+        .head(3)
+        .with_columns(line.alias("line"))
+        .group_by("cand", "node", maintain_order=True)
+        .agg(pl.col("line").str.join("; ").alias("evidence"))
+    )
+    return (
+        share.join(top, on=["cand", "node"], how="left")
+        .select("node", "campaign_id", "talking_point_share", "evidence")
+        .sort("campaign_id", "node")
     )
 
 
@@ -544,10 +743,10 @@ def _rare_items(c: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _shared_content(cand: pl.DataFrame, shared: pl.DataFrame) -> pl.DataFrame:
-    """``n_shared`` per candidate: its comments on a talking point that three or more of its
-    accounts share: a near-duplicate cluster or re-shared original (``shared``), the comment
-    they answer, a link or a hashtag. Each comment counts once."""
+def _on_point(cand: pl.DataFrame, shared: pl.DataFrame) -> pl.Series:
+    """Per row of ``cand``: whether the comment is on a talking point that three or more of
+    its candidate's accounts share: a near-duplicate cluster or re-shared original
+    (``shared``), the comment they answer, a link or a hashtag."""
     rows = cand.select(
         pl.int_range(pl.len(), dtype=pl.UInt32).alias("__r"),
         "cand",
@@ -570,9 +769,15 @@ def _shared_content(cand: pl.DataFrame, shared: pl.DataFrame) -> pl.DataFrame:
         .agg(pl.col("node").n_unique().alias("k"))
         .filter(pl.col("k") >= 3)
     )
-    on_common = uses.join(common.select("cand", "item"), on=["cand", "item"])
-    hit = pl.concat([in_cluster.select("__r", "cand"), on_common.select("__r", "cand")]).unique()
-    return hit.group_by("cand").agg(pl.len().alias("n_shared"))
+    hit = pl.concat(
+        [
+            in_cluster["__r"],
+            uses.join(common.select("cand", "item"), on=["cand", "item"])["__r"],
+        ]
+    ).unique()
+    out = np.zeros(cand.height, dtype=bool)
+    out[hit.to_numpy()] = True
+    return pl.Series("on_point", out)
 
 
 def _inside_strength(cand: pl.DataFrame, graph: pl.DataFrame, edges: pl.DataFrame) -> pl.DataFrame:
@@ -684,8 +889,10 @@ def _score(
         .group_by("cand")
         .agg(pl.col("n").sum().alias("n_co_replies"), pl.len().alias("n_reply_targets"))
     )
+    on_point = cand.select("cand", "node").with_columns(_on_point(cand, shared))
     text_sim = (
-        _shared_content(cand, shared)
+        on_point.group_by("cand")
+        .agg(pl.col("on_point").sum().alias("n_shared"))
         .join(co_replied, on="cand", how="left")
         .with_columns(pl.col("n_co_replies").fill_null(0), pl.col("n_reply_targets").fill_null(0))
     )

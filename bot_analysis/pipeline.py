@@ -533,6 +533,7 @@ def write_outputs(result: Result, out: str | Path, engine: Engine | None = None)
                 result.new_ids,
                 engine=engine,
                 figures=figures,
+                evidence=result.campaigns.evidence,
             )
         )
         result.timings["report"] = round(time.perf_counter() - t1, 3)
@@ -706,6 +707,7 @@ def _accounts_table(
             on=["platform", "account_id"],
             how="left",
         )
+        .join(_evidence_of(campaigns), on="node", how="left")
         .select(
             "account_id",
             "platform",
@@ -715,10 +717,27 @@ def _accounts_table(
             "coordination_score",
             "community",
             pl.col("campaign_ids").is_not_null().alias("flagged"),
+            "talking_point_share",
+            pl.col("evidence").fill_null(""),
         )
         .sort("platform", "account_id")
     )
     return acc
+
+
+def _evidence_of(campaigns: CampaignResult) -> pl.DataFrame:
+    """Each flagged account's evidence in its highest-scoring flagged campaign."""
+    ev = campaigns.evidence
+    if ev.is_empty():
+        return pl.DataFrame(
+            schema={"node": pl.String, "talking_point_share": pl.Float64, "evidence": pl.String}
+        )
+    return (
+        ev.join(campaigns.campaigns.select("campaign_id", "score"), on="campaign_id")
+        .sort(["score", "campaign_id"], descending=[True, False])
+        .unique("node", keep="first", maintain_order=True)
+        .select("node", "talking_point_share", "evidence")
+    )
 
 
 def _review_rows(

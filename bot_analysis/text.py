@@ -258,34 +258,37 @@ def extract_urls(texts: pl.Series) -> pl.Series:
     return full["u"].fill_null(pl.lit([], dtype=pl.List(pl.String))).alias("urls")
 
 
-# A slot of a template: a token with a digit or an underscore (a player, a user name, a
-# number, a date), or a run of capitalized words after the first token (a name).
-_SLOT_TOKEN = r"[\p{L}\p{N}_]*(?:\d|_)[\p{L}\p{N}_]*"  # noqa: S105  a regular expression, not a secret
-_SLOT_NAME = r"(\S\s+)\p{Lu}[\p{Ll}\p{Lu}]+(?:\s+\p{Lu}[\p{Ll}\p{Lu}]+)*"
+# A slot of a template: a token with a digit or an underscore (a player or user name, a
+# number, a date, a time), not a hashtag. Capitalized words are not slots: in English and in
+# headlines they are the message ("BREAKING : Trump signs ..."), not a fill.
+_SLOT_TOKEN = r"(^|[^#@\p{L}\p{N}_])[\p{L}\p{N}_]*(?:\d|_)[\p{L}\p{N}_]*"  # noqa: S105
 SLOT = "<slot>"
 
 
 def slot_keys(texts: pl.Series) -> pl.Series:
-    """Each text with its name and number slots replaced by ``<slot>`` (links dropped), as a
-    column named ``slot_key``; null where a text has no slot. Texts with one key and different
+    """Each text with its name and number slots (tokens with a digit or an underscore)
+    replaced by ``<slot>``, links dropped, as a column named ``slot_key``; null where a text
+    has no slot or fewer than two words around its slots. Texts with one key and different
     fills are one template ("Recent events for: Bard003 - I killed Araxxi.").
 
     Examples
     --------
-    >>> slot_keys(pl.Series(["Recent events for: Bard003 - I killed Kalphite Queen.",
-    ...                      "no slot here"])).to_list()
-    ['Recent events for: <slot> - I killed <slot>.', None]
+    >>> slot_keys(pl.Series(["Recent events for: Bard003 - I killed Araxxi.", "no slot here",
+    ...                      "#tag2024 is a hashtag", "at 10", "overview for u_ser"])).to_list()
+    ['Recent events for: <slot> - I killed Araxxi.', None, None, None, 'overview for <slot>']
     """
     k = (
         texts.fill_null("")
         .str.replace_all(_URL_RE, " ")
-        .str.replace_all(_SLOT_TOKEN, SLOT)
-        .str.replace_all(_SLOT_NAME, f"${{1}}{SLOT}")
+        .str.replace_all(_SLOT_TOKEN, f"${{1}}{SLOT}")
         .str.replace_all(r"\s+", " ")
         .str.strip_chars()
     )
+    words = k.str.replace_all(SLOT, " ", literal=True).str.count_matches(r"[\p{L}]{2,}")
     return (
-        pl.select(pl.when(k.str.contains(SLOT, literal=True)).then(k)).to_series().alias("slot_key")
+        pl.select(pl.when(k.str.contains(SLOT, literal=True) & (words >= 2)).then(k))
+        .to_series()
+        .alias("slot_key")
     )
 
 

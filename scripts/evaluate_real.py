@@ -140,6 +140,7 @@ def vk_candidates(out: Path) -> pl.DataFrame:
         [
             {
                 "campaign_id": c["campaign_id"],
+                "kind": c.get("kind", "campaign"),
                 "flagged": c["flagged"],
                 "score": c["score"],
                 "accounts": c["n_accounts"],
@@ -181,6 +182,10 @@ def main() -> None:
         print(recall)
         print("flagged campaigns by account_category (accounts):")
         print(split)
+        auto = vk_candidates(out).filter(pl.col("kind") == "automation")
+        print(f"automation findings (slot templates): {auto.height}")
+        if auto.height:
+            print(auto)
         # the same run without the share kind (co-retweet): what re-sharing alone found
         no_share = args.out / "ira_no_share"
         toml = args.out / "no_share.toml"

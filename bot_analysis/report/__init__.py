@@ -144,6 +144,9 @@ def _by_campaign(comments: pl.DataFrame) -> dict[str, pl.DataFrame]:
     }
 
 
+_MAX_ACCOUNTS_SHOWN = 50  # per campaign card; accounts.csv has every one
+
+
 def _flagged(campaigns: pl.DataFrame) -> pl.DataFrame:
     """Flagged campaigns, strongest first."""
     if not campaigns.height:
@@ -168,6 +171,7 @@ def write_report(
     max_campaign_figures: int = 12,
     engine: Engine | None = None,
     figures: dict[str, Any] | None = None,
+    evidence: pl.DataFrame | None = None,
 ) -> Path:
     """Write ``out/index.html`` and ``out/figures/*.png`` and return the HTML path.
 
@@ -186,6 +190,10 @@ def write_report(
     flagged_rows = _flagged(campaigns)
     flagged_items = []
     by_campaign = figures["by_campaign"]
+    why = {}  # campaign -> its accounts with their evidence, strongest first
+    if evidence is not None and evidence.height:
+        for (cid,), g in evidence.group_by(["campaign_id"]):
+            why[cid] = g.sort(["talking_point_share", "node"], descending=[True, False]).to_dicts()
     for c in flagged_rows.iter_rows(named=True):
         cid = c["campaign_id"]
         cc = by_campaign[cid]
@@ -210,6 +218,8 @@ def write_report(
                 "figures": campaign_figures,
                 "review": reviews.get(cid, ""),
                 "new": new_ids is not None and cid in new_ids,
+                "accounts": why.get(cid, [])[:_MAX_ACCOUNTS_SHOWN],
+                "n_accounts_why": len(why.get(cid, [])),
             }
         )
     is_auto = pl.col("kind") == "automation" if "kind" in campaigns.columns else pl.lit(False)
