@@ -3,6 +3,8 @@
 Usage:
   python scripts/generate_sample_data.py --out sample_data                # the committed sample
   python scripts/generate_sample_data.py --out /tmp/s1m --comments 1000000 --seed 1
+  python scripts/generate_sample_data.py --out /tmp/vk --background \
+      ../shared/realdata/vk_media_comments_2022.csv.gz      # planted into real comments
 """
 
 from __future__ import annotations
@@ -19,9 +21,13 @@ def main() -> None:
     ap.add_argument("--out", required=True, help="folder to write dumps/ and truth/ into")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--comments", type=int, default=30_000, help="approximate number of comments")
+    ap.add_argument(
+        "--background",
+        help="a real dump to plant into instead of a generated background (three weeks of it)",
+    )
     args = ap.parse_args()
     t = time.perf_counter()
-    summary = generate(args.out, args.seed, args.comments)
+    summary = generate(args.out, args.seed, args.comments, args.background)
     print(json.dumps(summary, ensure_ascii=False, indent=2))
     print(f"written to {args.out}/dumps and {args.out}/truth in {time.perf_counter() - t:.1f} s")
 

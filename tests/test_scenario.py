@@ -127,3 +127,48 @@ def test_campaign_texts_use_the_tricks(sample_ingest, truth):
     assert brics.str.contains("[\u200b\u200c\u200d\u2060\ufeff]").mean() > 0.1
     assert brics.str.contains("[a-zA-Z][а-яА-Я]|[а-яА-Я][a-zA-Z]").mean() > 0.1  # homoglyphs
     assert brics.n_unique() > 0.8 * brics.len()  # most copies differ: exact matching fails
+
+
+def test_campaigns_planted_into_a_real_background(tmp_path: Path):
+    """--background: three weeks of a real dump (here a small one in the bundled VK set's
+    layout, from 2022) become the background, shifted by whole days to the scenario's start,
+    written beside the planted dumps and labelled organic; the planted campaigns are the
+    same; the same inputs give the same bytes."""
+    import random
+    from datetime import UTC, datetime, timedelta
+
+    rng = random.Random(0)
+    start = datetime(2022, 2, 21, 7, tzinfo=UTC)
+    rows = [
+        {
+            "comment_id": f"vk:A-news:{i}",
+            "account_id": f"vk_{rng.randrange(50):04x}",
+            "created_at": (start + timedelta(seconds=rng.uniform(0, 40 * 86400))).isoformat(),
+            "text": f"настоящий комментарий номер {i} про новости дня",
+            "media": "A-news",
+        }
+        for i in range(300)
+    ]
+    real = tmp_path / "vk_media.csv"
+    pl.DataFrame(rows).write_csv(real)
+    summary = generate(tmp_path / "a", seed=0, comments=5_000, background=real)
+    generate(tmp_path / "b", seed=0, comments=5_000, background=real)
+    assert file_hashes(tmp_path / "a") == file_hashes(tmp_path / "b")
+    bg = read_inputs([tmp_path / "a" / "dumps" / "background.csv"]).comments
+    in_window = sum(
+        start.replace(hour=0) + timedelta(days=21) > datetime.fromisoformat(r["created_at"])
+        for r in rows
+    )
+    assert bg.height == summary["background"]["comments"] == in_window
+    assert bg["created_at"].min() >= datetime(2024, 10, 7, tzinfo=UTC)
+    assert bg["created_at"].max() < datetime(2024, 10, 28, tzinfo=UTC)
+    truth = pl.read_csv(tmp_path / "a" / "truth" / "comments.csv.gz", infer_schema=False)
+    labelled = truth.join(bg.select("platform", "comment_id"), on=["platform", "comment_id"])
+    assert labelled.height == bg.height
+    assert (labelled["label"] == "organic").all()
+    planted = json.loads((tmp_path / "a" / "truth" / "campaigns.json").read_text("utf-8"))
+    alone = generate(tmp_path / "c", seed=0, comments=5_000)
+    assert len(planted) == len(
+        json.loads((tmp_path / "c" / "truth" / "campaigns.json").read_text("utf-8"))
+    )
+    assert summary["comments_campaign"] == alone["comments_campaign"]

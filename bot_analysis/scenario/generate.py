@@ -19,6 +19,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
 from . import texts as T
 
 __all__ = ["Scenario", "build", "generate"]
@@ -152,9 +154,10 @@ def _diurnal(rng: random.Random, t0: float, t1: float) -> float:
 
 
 class _Builder:
-    def __init__(self, seed: int, n_comments: int) -> None:
+    def __init__(self, seed: int, n_comments: int, real_background: bool = False) -> None:
         self.seed = seed
         self.n = n_comments
+        self.real_background = real_background
         self.replicas = max(1, round(n_comments / UNIT))
         self.scale = n_comments / UNIT / self.replicas  # per-replica size factor (~1)
         self.ids = _Ids(self._rng("ids"))
@@ -690,7 +693,8 @@ class _Builder:
 
     def build(self) -> Scenario:
         self.threads()
-        self.background()
+        if not self.real_background:  # else real comments are the background (see generate)
+            self.background()
         for r in range(self.replicas):
             self.brics_burst(r)
             self.slow_sync(r)
@@ -713,9 +717,33 @@ class _Builder:
         return self.sc
 
 
-def build(seed: int = 0, comments: int = UNIT) -> Scenario:
-    """Build the scenario in memory (deterministic for a seed and a size)."""
-    return _Builder(seed, comments).build()
+def build(seed: int = 0, comments: int = UNIT, real_background: bool = False) -> Scenario:
+    """Build the scenario in memory (deterministic for a seed and a size); with
+    ``real_background`` no ordinary background is generated (a real one is planted into)."""
+    return _Builder(seed, comments, real_background).build()
+
+
+def real_background(path: str | Path) -> pl.DataFrame:
+    """Three weeks of a real dump, read by the tool's own ingest and shifted by whole days so
+    that they start on the scenario's first day: comment_id, account_id, created_at, text,
+    thread_id, platform (a generic file's comments count as VK's, as the bundled VK set is)."""
+    from ..ingest import read_inputs
+
+    c = read_inputs([path]).comments.filter(pl.col("account_id").is_not_null())
+    if c.height == 0:
+        raise ValueError(f"{path}: no comments with an account to plant into")
+    first = c["created_at"].min().replace(hour=0, minute=0, second=0, microsecond=0)  # type: ignore[union-attr]
+    window = c.filter(pl.col("created_at") < first + timedelta(days=DAYS))
+    shift = START - first
+    return (
+        window.with_columns(
+            pl.col("created_at") + shift,
+            pl.col("platform").replace("generic", "vk"),
+            pl.col("thread_id").cast(pl.String),
+        )
+        .select("comment_id", "account_id", "created_at", "text", "thread_id", "platform")
+        .sort("created_at", "comment_id")
+    )
 
 
 def _iso(ts: float) -> str:
@@ -1022,7 +1050,12 @@ def _write_forum(sc: Scenario, dumps: Path) -> dict[str, dict[str, int]]:
     return {"forum_export.csv": broken}
 
 
-def _write_truth(sc: Scenario, truth: Path, broken: dict[str, dict[str, int]]) -> None:
+def _write_truth(
+    sc: Scenario,
+    truth: Path,
+    broken: dict[str, dict[str, int]],
+    background: pl.DataFrame | None = None,
+) -> None:
     platform = {"vk": "vk", "telegram": "telegram", "twitter": "twitter", "forum": "generic"}
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
@@ -1035,6 +1068,11 @@ def _write_truth(sc: Scenario, truth: Path, broken: dict[str, dict[str, int]]) -
             counts[id(c.account)] = counts.get(id(c.account), 0) + 1
     for a in sc.accounts:
         w.writerow([platform[a.platform], a.aid, a.label, a.lookalike, counts.get(id(a), 0)])
+    if background is not None:  # real people: organic, ordinary
+        for p, aid, n in (
+            background.group_by("platform", "account_id").len().sort("platform", "account_id")
+        ).iter_rows():
+            w.writerow([p, aid, "organic", "", n])
     _gz(truth / "accounts.csv.gz", buf.getvalue().encode())
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
@@ -1045,6 +1083,13 @@ def _write_truth(sc: Scenario, truth: Path, broken: dict[str, dict[str, int]]) -
         if not c.broken
     ]
     rows += [(ts, p, cid, aid, "organic", "channel_post") for p, cid, aid, ts in sc.posts]
+    if background is not None:
+        rows += [
+            (t.timestamp(), p, cid, aid, "organic", "")
+            for cid, aid, t, p in background.select(
+                "comment_id", "account_id", "created_at", "platform"
+            ).iter_rows()
+        ]
     for ts, *row in sorted(rows, key=lambda r: (r[0], r[2])):
         w.writerow([*row, _iso(ts)])
     _gz(truth / "comments.csv.gz", buf.getvalue().encode())
@@ -1074,23 +1119,42 @@ def _tally(values: Any) -> dict[str, int]:
     return dict(sorted(out.items()))
 
 
-def generate(out: str | Path, seed: int = 0, comments: int = UNIT) -> dict[str, Any]:
+def generate(
+    out: str | Path,
+    seed: int = 0,
+    comments: int = UNIT,
+    background: str | Path | None = None,
+) -> dict[str, Any]:
     """Build the scenario and write ``out/dumps`` and ``out/truth``; return the summary.
 
-    The same seed and size give the same bytes (gzip headers carry no time stamp).
+    With ``background`` (a real dump, e.g. the bundled VK comments), the planted campaigns
+    and look-alikes go into three weeks of it instead of a generated background: its comments
+    are written to ``dumps/background.csv`` and labelled organic in the truth. The same seed,
+    size and background give the same bytes (gzip headers carry no time stamp).
     """
     out = Path(out)
     dumps, truth = out / "dumps", out / "truth"
     dumps.mkdir(parents=True, exist_ok=True)
     truth.mkdir(parents=True, exist_ok=True)
-    sc = build(seed, comments)
+    bg = real_background(background) if background is not None else None
+    sc = build(seed, comments, real_background=bg is not None)
     broken: dict[str, dict[str, int]] = {}
     broken.update(_write_vk(sc, dumps))
     broken.update(_write_telegram(sc, dumps))
     broken.update(_write_twitter(sc, dumps))
     broken.update(_write_forum(sc, dumps))
-    _write_truth(sc, truth, broken)
-    return json.loads((truth / "scenario.json").read_text(encoding="utf-8"))
+    if bg is not None:
+        bg.with_columns(pl.col("created_at").dt.strftime("%Y-%m-%dT%H:%M:%S+00:00")).write_csv(
+            dumps / "background.csv"
+        )
+    _write_truth(sc, truth, broken, bg)
+    summary = json.loads((truth / "scenario.json").read_text(encoding="utf-8"))
+    if bg is not None:
+        summary["background"] = {"file": Path(background).name, "comments": bg.height}  # type: ignore[arg-type]
+        (truth / "scenario.json").write_text(
+            json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
+    return summary
 
 
 def file_hashes(folder: str | Path) -> dict[str, str]:
