@@ -61,6 +61,7 @@ _CAND_COLS = (
     "share_item",
     "parent",
     "template_key",
+    "fragments",
 )
 _REASONS_LOW = {
     "text_similarity": "little shared wording",
@@ -136,6 +137,9 @@ def assemble_campaigns(
         pl.concat_str("platform", pl.lit(":"), "account_id").alias("node"),
         (pl.col("share_item") if "share_item" in cols else null).alias("share_item"),
         (pl.col("template_key") if "template_key" in cols else null).alias("template_key"),
+        (
+            pl.col("fragments") if "fragments" in cols else pl.lit([], dtype=pl.List(pl.String))
+        ).alias("fragments"),
         # the comment it answers, when that is not the thread's opening post (co-reply)
         pl.when(
             (pl.col("parent_id").cast(pl.String) != pl.col("thread_id").cast(pl.String)).fill_null(
@@ -177,6 +181,11 @@ def assemble_campaigns(
                 authored.filter(pl.col("parent").is_not_null()).select(
                     "cand", "node", ("\x02" + pl.col("parent")).alias("cluster_id")
                 ),
+                # the same sentences (the claims of a templated push)
+                authored.select("cand", "node", pl.col("fragments").alias("cluster_id"))
+                .explode("cluster_id")
+                .drop_nulls("cluster_id")
+                .with_columns(("\x03" + pl.col("cluster_id")).alias("cluster_id")),
             ]
         )
         .group_by("cluster_id", "cand")
@@ -628,7 +637,7 @@ def _co_acted(cm: pl.DataFrame, reach_us: dict[str, int]) -> pl.Series:
         "cluster_id",
         "urls",
         "hashtags",
-        *[c for c in ("share_item", "parent") if c in cm.columns],
+        *[c for c in ("share_item", "parent", "fragments") if c in cm.columns],
     )
     parts = [
         rows.select(
@@ -638,6 +647,20 @@ def _co_acted(cm: pl.DataFrame, reach_us: dict[str, int]) -> pl.Series:
             "t",
             pl.lit("text").alias("kind"),
             pl.col("cluster_id").alias("item"),
+        ),
+        *(
+            [
+                rows.select(
+                    "__r",
+                    "cand",
+                    "node",
+                    "t",
+                    pl.lit("text").alias("kind"),
+                    pl.col("fragments").alias("item"),
+                ).explode("item")
+            ]
+            if "fragments" in rows.columns
+            else []
         ),
         rows.select(
             "__r", "cand", "node", "t", pl.lit("link").alias("kind"), pl.col("urls").alias("item")
@@ -755,6 +778,7 @@ def _on_point(cand: pl.DataFrame, shared: pl.DataFrame) -> pl.Series:
         "parent",
         "urls",
         "hashtags",
+        "fragments",
     )
     in_cluster = rows.join(shared.select("cand", "cluster_id"), on=["cand", "cluster_id"])
     uses = pl.concat(
@@ -762,6 +786,7 @@ def _on_point(cand: pl.DataFrame, shared: pl.DataFrame) -> pl.Series:
             rows.select("__r", "cand", "node", pl.col("parent").alias("item")),
             rows.select("__r", "cand", "node", pl.col("urls").alias("item")).explode("item"),
             rows.select("__r", "cand", "node", pl.col("hashtags").alias("item")).explode("item"),
+            rows.select("__r", "cand", "node", pl.col("fragments").alias("item")).explode("item"),
         ]
     ).drop_nulls("item")
     common = (

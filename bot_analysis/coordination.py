@@ -116,6 +116,9 @@ def _events(comments: pl.DataFrame) -> pl.DataFrame:
         pl.col("cluster_informative").fill_null(False),
         "urls",
         "hashtags",
+        (
+            pl.col("fragments") if "fragments" in cols else pl.lit([], dtype=pl.List(pl.String))
+        ).alias("fragments"),
         repost.alias("repost"),
         (pl.col("share_item") if "share_item" in cols else null).alias("share_item"),
         # a reply to a comment (not the thread's opening post) names what it answers
@@ -132,10 +135,18 @@ def _events(comments: pl.DataFrame) -> pl.DataFrame:
     )
     # a repost's links, hashtags and thread are the original's: only its share event counts
     authored = base.filter(~pl.col("repost"))
+    # text: a comment's shared sentences where they reach further than its whole text (the
+    # claims of a templated push), else its informative near-duplicate cluster: one comment
+    # makes one kind of text co-action, never both
+    has_fragments = pl.col("fragments").list.len() > 0
     parts = [
-        base.filter(pl.col("cluster_informative") & pl.col("cluster_id").is_not_null()).select(
-            pl.lit("text").alias("kind"), pl.col("cluster_id").alias("item"), "node", "t"
-        ),
+        base.filter(
+            pl.col("cluster_informative") & pl.col("cluster_id").is_not_null() & ~has_fragments
+        ).select(pl.lit("text").alias("kind"), pl.col("cluster_id").alias("item"), "node", "t"),
+        authored.filter(has_fragments)
+        .select("node", "t", "fragments")
+        .explode("fragments")
+        .select(pl.lit("text").alias("kind"), pl.col("fragments").alias("item"), "node", "t"),
         authored.select("node", "t", "urls")
         .explode("urls")
         .drop_nulls("urls")
@@ -304,6 +315,7 @@ def _single_texts(comments: pl.DataFrame, ev: _Coded) -> tuple[pl.DataFrame, flo
         comments.filter(
             pl.col("account_id").is_not_null()
             & ~(pl.col("cluster_informative").fill_null(False) & pl.col("cluster_id").is_not_null())
+            & (pl.col("fragments").list.len() == 0 if "fragments" in cols else True)
             & authored
         )
         .group_by(pl.concat_str("platform", pl.lit(":"), "account_id").alias("node"))

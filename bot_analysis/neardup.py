@@ -39,7 +39,15 @@ from ._kernels import (
     run_rows,
 )
 from .config import NearDupConfig
-from .text import extract_hashtags, extract_urls, normalize_texts, shingle, slot_keys, unique
+from .text import (
+    URL_PATTERN,
+    extract_hashtags,
+    extract_urls,
+    normalize_texts,
+    shingle,
+    slot_keys,
+    unique,
+)
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -541,6 +549,17 @@ def find_clusters(
     del ids
     out = out.with_columns(
         share_items(out),
+        shared_fragments(
+            out.with_columns(
+                out.select("cluster_id").join(
+                    groups.select("cluster_id", pl.col("n_accounts").alias("cluster_accounts")),
+                    on="cluster_id",
+                    how="left",
+                    maintain_order="left",
+                )["cluster_accounts"]
+            ),
+            cfg.min_tokens,
+        ),
         aligned.select("tid").join(keys, on="tid", how="left", maintain_order="left")[
             "template_key"
         ],
@@ -574,6 +593,84 @@ def find_clusters(
     }
     log.info("neardup: %d comments -> %d nodes -> %d clusters", comments.height, n, clusters.height)
     return NearDupResult(out, clusters, stats)
+
+
+# the end of a sentence followed by more words: a text of two or more sentences
+_SENTENCE_END = r"(?:[.!?…]+|\n)+"
+_NEXT_SENTENCE = r"(?:[.!?…]+|\n)+\s*[\p{L}\p{N}]"
+
+
+def shared_fragments(comments: pl.DataFrame, min_words: int) -> pl.Series:
+    """``fragments``: per comment, the keys (``f`` + a digest of the normalized sentence) of
+    its sentences of ``min_words`` or more words that another account also wrote: a
+    templated push built from a few openers and a few claims shares its claims even where
+    whole texts differ too much to be near-duplicates. A one-sentence text outside any
+    informative cluster takes part with its whole normalized text. A comment keeps its
+    fragments only where one of them is shared by more accounts than its whole-text cluster
+    (``cluster_accounts``, when given): then the sentence, not the text, is the talking
+    point. Reposts have none (not authored). Needs ``text_norm`` and
+    ``cluster_informative``.
+
+    Linear: only texts of two or more sentences are split, and each distinct sentence is
+    normalized once."""
+    cols = comments.columns
+    authored = (
+        (pl.col("repost_kind") != "repost").fill_null(True)
+        if "repost_kind" in cols
+        else pl.lit(True)
+    )
+    if "account_id" not in cols:
+        return pl.Series("fragments", [[]] * comments.height, dtype=pl.List(pl.String))
+    who = (
+        pl.concat_str("platform", pl.lit(":"), "account_id")
+        if "platform" in cols
+        else pl.col("account_id")
+    )
+    base = comments.select(
+        pl.int_range(pl.len(), dtype=pl.UInt32).alias("__r"),
+        who.alias("node"),
+        pl.col("text").fill_null("").str.replace_all(URL_PATTERN, " "),  # a link's dots end none
+        "text_norm",
+        authored.alias("authored"),
+        pl.col("cluster_informative").fill_null(False).alias("clustered"),
+    ).filter(pl.col("authored") & pl.col("node").is_not_null())
+    two = pl.col("text").str.contains(_NEXT_SENTENCE)
+    sentences = (
+        base.filter(two)
+        .select(
+            "__r",
+            "node",
+            pl.col("text").str.replace_all(_SENTENCE_END, "\x1f").str.split("\x1f").alias("s"),
+        )
+        .explode("s")
+        .with_columns(pl.col("s").str.strip_chars())
+        .filter(pl.col("s").str.count_matches(r"[\p{L}\p{N}]{2,}") >= min_words)
+    )
+    distinct = sentences.select(pl.col("s").unique(maintain_order=True))
+    distinct = distinct.with_columns(normalize_texts(distinct["s"]).alias("key"))
+    uses = sentences.join(distinct, on="s", how="left").select("__r", "node", "key")
+    single = base.filter(
+        ~two & ~pl.col("clustered") & pl.col("text_norm").is_in(uses["key"].unique().implode())
+    ).select("__r", "node", pl.col("text_norm").alias("key"))
+    uses = pl.concat([uses, single]).unique()
+    shared = uses.group_by("key").agg(pl.col("node").n_unique().alias("k")).filter(pl.col("k") >= 2)
+    per = (
+        uses.join(shared, on="key")
+        .with_columns(("f" + pl.col("key").hash(seed=7).cast(pl.String)).alias("key"))
+        .group_by("__r")
+        .agg(pl.col("key").unique().sort(), pl.col("k").max())
+    )
+    if "cluster_accounts" in cols:
+        wider = comments.select(
+            pl.int_range(pl.len(), dtype=pl.UInt32).alias("__r"),
+            pl.col("cluster_accounts").fill_null(0),
+        )
+        per = per.join(wider, on="__r").filter(pl.col("k") > pl.col("cluster_accounts"))
+    per = per.select("__r", "key")
+    full = pl.DataFrame({"__r": np.arange(comments.height, dtype=np.uint32)}).join(
+        per, on="__r", how="left"
+    )
+    return full["key"].fill_null(pl.lit([], dtype=pl.List(pl.String))).alias("fragments")
 
 
 def _reposts(comments: pl.DataFrame) -> pl.Series | None:

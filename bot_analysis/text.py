@@ -53,6 +53,7 @@ _SEP = 0  # separates texts in the concatenated code-point array
 # Chunk of texts processed at once: ~120 code points each x 4 bytes: tens of MB.
 _CHUNK = 100_000
 _URL_RE = r"(?i)\b(?:https?://|www\.)[^\s<>\"'«»]+"
+URL_PATTERN = _URL_RE  # links in a text (for other stages to cut them out)
 _MENTION_RE = r"\[(?:id|club|public|event)\d+\|[^\]]*\]|@[\w.]{2,}"
 _HASHTAG_RE = r"#[\p{L}\p{N}_]{2,}"
 # Link wrappers made per post (unique by construction, so never a shared link): Twitter's

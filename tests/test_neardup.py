@@ -366,7 +366,7 @@ def test_planted_talking_points_form_their_own_clusters(sample_clusters):
     # bots in bursts write their own words or re-share: they have none)
     planted = json.loads((SAMPLE / "truth" / "campaigns.json").read_text("utf-8"))
     with_points = [x["campaign_id"] for x in planted if x["talking_points"]]
-    assert len(with_points) == 4
+    assert len(with_points) == 5
     for label in with_points:
         sub = c.filter(pl.col("label") == label)
         share = (sub["major"] == label).fill_null(False).mean()

@@ -80,6 +80,7 @@ def test_labels_and_campaigns_line_up(truth):
         "bots_in_bursts",
         "link_push_wrapped",
         "reply_brigade",
+        "templated_push",
     }
     for c in campaigns:
         rows = truth.filter(pl.col("label") == c["campaign_id"])

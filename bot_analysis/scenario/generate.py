@@ -626,6 +626,31 @@ class _Builder:
                 c.parent = target
         self._campaign(cid, "reply_brigade", brigade, [], {})
 
+    def templated_push(self, r: int) -> None:
+        """40 accounts posting, in six waves over two days, texts built from one of five
+        openers, one of six claims, the hashtag and an emoji: no shared link, no thread of
+        their own; whole texts fall into dozens of small clusters, the claims are shared."""
+        rng = self._rng(f"templated{r}")
+        cid = f"templated_push_{r}"
+        accounts = [
+            self.account("vk", rng, cid, "campaign") for _ in range(max(15, round(40 * self.scale)))
+        ]
+        tag = T.TEMPLATE_HASHTAG if r == 0 else f"#Выбор{r}"
+        claims = T.TEMPLATE_CLAIMS if r == 0 else self._points(T.TEMPLATE_CLAIMS, r, rng)
+        t0 = datetime(2024, 10, 16, 7, tzinfo=UTC).timestamp() + r * 5 * 3600
+        for w in range(6):
+            go = t0 + w * 8 * 3600
+            k = rng.randint(len(accounts) // 2, len(accounts) * 4 // 5)
+            for a in accounts if w == 0 else rng.sample(accounts, k):  # everyone posts once
+                ts = go + rng.uniform(0, 600)
+                text = (
+                    f"{rng.choice(T.TEMPLATE_OPENERS)} {rng.choice(claims)} {tag} "
+                    f"{rng.choice(T.EMOJI)}"
+                )
+                th = self.pick_thread(rng, "vk", ts)
+                self.add(th, a, ts, text, label=cid, lookalike="campaign")
+        self._campaign(cid, "templated_push", accounts, claims, {"hashtag": tag})
+
     def slot_automation(self, r: int) -> None:
         """Organic (not a campaign): a game's bot posting "Recent events for: NAME - I killed
         MONSTER" for 30 players, each at its own times, in sessions: automated template
@@ -713,6 +738,7 @@ class _Builder:
             self.link_push(r)
             self.reply_brigade(r)
             self.slot_automation(r)
+            self.templated_push(r)
         self.finish()
         return self.sc
 

@@ -307,3 +307,23 @@ def organic_text(rng: random.Random, lang: str, extra: list[str] | None = None) 
     elif r < 0.6:
         text += " " + rng.choice(EMOJI)
     return text
+
+
+# A templated push: each post one opener, one claim, the hashtag and an emoji ("Мы вместе!
+# Запад проиграл #тег 💪"): texts that share the claim but not the opener are not near-duplicates.
+TEMPLATE_OPENERS = [
+    "Мы вместе, друзья!",
+    "Правда за нами, братья!",
+    "Не верьте Западу никогда!",
+    "Все честно и открыто!",
+    "Россия сильна как никогда!",
+]
+TEMPLATE_CLAIMS = [
+    "Запад проиграл эту войну санкций и уже не оправится",
+    "Выборы прошли честно и народ сделал свой выбор сам",
+    "Наша экономика растет вопреки всем прогнозам иностранных экспертов",
+    "Только враги страны говорят о нарушениях на участках",
+    "Явка была рекордной потому что люди верят в будущее",
+    "Иностранные агенты снова пытаются расколоть наше общество изнутри",
+]
+TEMPLATE_HASHTAG = "#ВыборНарода"
