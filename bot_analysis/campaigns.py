@@ -402,7 +402,10 @@ def _evidence(
         pl.col("on_point").mean().round(3).alias("talking_point_share")
     )
     members = fc.select("cand", "node").unique()
-    sig = coord.edges.filter(pl.col("significant")).select("a", "b", "kind", "n_items", "p_value")
+    nodes = members["node"].unique().implode()
+    sig = coord.edges.filter(
+        pl.col("significant") & pl.col("a").is_in(nodes) & pl.col("b").is_in(nodes)
+    ).select("a", "b", "kind", "n_items", "p_value")
     inside = sig.join(members.rename({"node": "a"}), on="a").join(
         members.rename({"node": "b"}), on=["b", "cand"]
     )
@@ -477,9 +480,12 @@ def _evidence(
             (pl.col("created_at") - prev[4]).dt.total_seconds().alias("dt"),
         )
         .filter(pl.col("pair").fill_null(False))
-        .sort("dt")
-        .group_by("cand", "a", "b", "kind", maintain_order=True)
-        .first()
+        .group_by("cand", "a", "b", "kind")
+        .agg(
+            pl.col("dt").min(),
+            pl.col("item").sort_by("dt", "item").first(),
+            pl.col("text").sort_by("dt", "item").first(),
+        )
         .select(
             "cand",
             "a",
@@ -536,8 +542,12 @@ def _evidence(
             ),
         ]
     )
+    # the three best of each account: a cut at its third-best p-value first (a partial sort
+    # per account), then a full sort of what is left
+    third = pl.col("p_value").bottom_k(3).max().over("cand", "node")
     top = (
-        ends.sort(
+        ends.filter(pl.col("p_value") <= third)
+        .sort(
             ["cand", "node", "p_value", "n_items", "other"],
             descending=[False, False, False, True, False],
         )

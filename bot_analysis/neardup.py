@@ -687,10 +687,20 @@ def _with_links(comments: pl.DataFrame, urls: pl.Series) -> pl.Series:
     (``links``: expanded t.co links, Telegram text links), normalized alike, distinct."""
     if "links" not in comments.columns or comments["links"].null_count() == len(comments):
         return urls
-    given = extract_urls(comments["links"].list.join(" ").fill_null(""))
-    return (
-        pl.DataFrame([urls, given.alias("given")])
+    rows = (comments["links"].list.len().fill_null(0) > 0).arg_true()  # the few that carry any
+    if not len(rows):
+        return urls
+    given = extract_urls(comments["links"].gather(rows).list.join(" "))
+    merged = (
+        pl.DataFrame([urls.gather(rows), given.alias("given")])
         .select(pl.concat_list("urls", "given").list.unique(maintain_order=True).alias("urls"))
+        .to_series()
+    )
+    # (scatter does not take list columns: a join on the row number puts them back)
+    return (
+        pl.DataFrame({"i": np.arange(len(urls), dtype=np.uint32), "urls": urls})
+        .join(pl.DataFrame({"i": rows, "m": merged}), on="i", how="left", maintain_order="left")
+        .select(pl.coalesce("m", "urls").alias("urls"))
         .to_series()
     )
 

@@ -278,19 +278,22 @@ def slot_keys(texts: pl.Series) -> pl.Series:
     ...                      "#tag2024 is a hashtag", "at 10", "overview for u_ser"])).to_list()
     ['Recent events for: <slot> - I killed Araxxi.', None, None, None, 'overview for <slot>']
     """
+    # only texts with a digit or an underscore can have a slot: the rest skip the regexes
+    t = texts.fill_null("")
+    maybe = t.str.contains(r"[\d_]").arg_true()
     k = (
-        texts.fill_null("")
+        t.gather(maybe)
         .str.replace_all(_URL_RE, " ")
         .str.replace_all(_SLOT_TOKEN, f"${{1}}{SLOT}")
         .str.replace_all(r"\s+", " ")
         .str.strip_chars()
     )
     words = k.str.replace_all(SLOT, " ", literal=True).str.count_matches(r"[\p{L}]{2,}")
-    return (
-        pl.select(pl.when(k.str.contains(SLOT, literal=True) & (words >= 2)).then(k))
-        .to_series()
-        .alias("slot_key")
-    )
+    k = pl.select(pl.when(k.str.contains(SLOT, literal=True) & (words >= 2)).then(k)).to_series()
+    out = pl.Series("slot_key", [None] * len(t), dtype=pl.String)
+    if len(maybe):
+        out.scatter(maybe, k)
+    return out
 
 
 def extract_hashtags(texts: pl.Series) -> pl.Series:

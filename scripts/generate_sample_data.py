@@ -25,9 +25,14 @@ def main() -> None:
         "--background",
         help="a real dump to plant into instead of a generated background (three weeks of it)",
     )
+    ap.add_argument(
+        "--thread-less",
+        action="store_true",
+        help="write one flat CSV without thread ids instead (every style's thread-less twin)",
+    )
     args = ap.parse_args()
     t = time.perf_counter()
-    summary = generate(args.out, args.seed, args.comments, args.background)
+    summary = generate(args.out, args.seed, args.comments, args.background, args.thread_less)
     print(json.dumps(summary, ensure_ascii=False, indent=2))
     print(f"written to {args.out}/dumps and {args.out}/truth in {time.perf_counter() - t:.1f} s")
 

@@ -173,3 +173,21 @@ def test_campaigns_planted_into_a_real_background(tmp_path: Path):
         json.loads((tmp_path / "c" / "truth" / "campaigns.json").read_text("utf-8"))
     )
     assert summary["comments_campaign"] == alone["comments_campaign"]
+
+
+def test_thread_less_twin(tmp_path: Path):
+    """--thread-less: the same scenario as one flat CSV without thread ids, every valid
+    comment once with the truth's ids, replies and re-shares still named."""
+    summary = generate(tmp_path, seed=0, comments=5_000, thread_less=True)
+    files = [p.name for p in (tmp_path / "dumps").iterdir()]
+    assert files == ["all_comments.csv"]
+    r = read_inputs([tmp_path / "dumps"])
+    assert r.comments["thread_id"].null_count() == r.comments.height
+    every = pl.read_csv(tmp_path / "truth" / "comments.csv.gz", infer_schema=False)
+    assert every.height == summary["comments_valid"]
+    truth = every.filter(pl.col("lookalike").fill_null("") != "channel_post")
+    assert r.comments.height == truth.height  # channel posts are not comments here
+    joined = truth.join(r.comments, on=["platform", "comment_id"], how="inner")
+    assert joined.height == truth.height
+    assert (r.comments["repost_kind"] == "repost").sum() > 0
+    assert r.comments["parent_id"].is_not_null().sum() > 0

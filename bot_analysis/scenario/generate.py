@@ -1076,6 +1076,29 @@ def _write_forum(sc: Scenario, dumps: Path) -> dict[str, dict[str, int]]:
     return {"forum_export.csv": broken}
 
 
+def _write_flat(sc: Scenario, path: Path) -> None:
+    """Every valid comment in one CSV without thread ids (see :func:`generate`)."""
+    platform = {"vk": "vk", "telegram": "telegram", "twitter": "twitter", "forum": "generic"}
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    cols = "comment_id platform account_id created_at text parent_id repost_of links"
+    w.writerow(cols.split())
+    for c in sorted((c for c in sc.comments if not c.broken), key=lambda c: (c.ts, c.cid)):
+        w.writerow(
+            [
+                c.cid,
+                platform[c.thread.platform],
+                c.account.aid,
+                _iso(c.ts),
+                c.text,
+                c.parent.cid if c.parent is not None else "",
+                c.repost.cid if c.repost is not None else "",
+                c.link,
+            ]
+        )
+    path.write_text(buf.getvalue(), encoding="utf-8", newline="")
+
+
 def _write_truth(
     sc: Scenario,
     truth: Path,
@@ -1150,6 +1173,7 @@ def generate(
     seed: int = 0,
     comments: int = UNIT,
     background: str | Path | None = None,
+    thread_less: bool = False,
 ) -> dict[str, Any]:
     """Build the scenario and write ``out/dumps`` and ``out/truth``; return the summary.
 
@@ -1157,6 +1181,11 @@ def generate(
     and look-alikes go into three weeks of it instead of a generated background: its comments
     are written to ``dumps/background.csv`` and labelled organic in the truth. The same seed,
     size and background give the same bytes (gzip headers carry no time stamp).
+
+    With ``thread_less``, the same scenario is written as one flat CSV without thread ids
+    (``dumps/all_comments.csv``: comment_id, platform, account_id, created_at, text,
+    parent_id, repost_of, links), as a tweet dump or a spreadsheet export has it: every
+    campaign style's thread-less twin, with the same truth.
     """
     out = Path(out)
     dumps, truth = out / "dumps", out / "truth"
@@ -1173,6 +1202,11 @@ def generate(
         bg.with_columns(pl.col("created_at").dt.strftime("%Y-%m-%dT%H:%M:%S+00:00")).write_csv(
             dumps / "background.csv"
         )
+    if thread_less:  # the per-format files gave every comment its id; now one flat file
+        for f in list(dumps.iterdir()):
+            if f.name != "background.csv":
+                f.unlink()
+        _write_flat(sc, dumps / "all_comments.csv")
     _write_truth(sc, truth, broken, bg)
     summary = json.loads((truth / "scenario.json").read_text(encoding="utf-8"))
     if bg is not None:
