@@ -374,6 +374,42 @@ def _item_label(kind: pl.Expr, item: pl.Expr, text: pl.Expr) -> pl.Expr:
     )
 
 
+# Where each kind of co-action finds its item in a candidate's comments (list columns are
+# exploded): the near-duplicate cluster or shared sentences, links, hashtags, the re-shared
+# post, the comment answered, the thread.
+_ITEM_OF = {
+    "text": "cluster_id",
+    "fragment": "fragments",
+    "link": "urls",
+    "hashtag": "hashtags",
+    "share": "share_item",
+    "reply": "parent",
+    "thread": "thread_id",
+}
+
+
+_LISTS = ("urls", "hashtags", "fragments")
+
+
+def _uses(df: pl.DataFrame, keep: list[str], kinds: tuple[str, ...]) -> pl.DataFrame:
+    """One row per (comment, kind, item): ``keep`` columns, ``kind`` and ``item`` (null items
+    dropped); sentence fragments count as the text kind."""
+    parts = []
+    for kind in kinds:
+        col = _ITEM_OF[kind]
+        if col not in df.columns:
+            continue
+        part = df.select(
+            *keep,
+            pl.lit("text" if kind == "fragment" else kind).alias("kind"),
+            pl.col(col) if col in _LISTS else pl.col(col).cast(pl.String).alias("item"),
+        )
+        if col in _LISTS:
+            part = part.rename({col: "item"}).explode("item")
+        parts.append(part)
+    return pl.concat(parts).drop_nulls("item")
+
+
 def _evidence(
     cand: pl.DataFrame, scored: pl.DataFrame, inf: pl.DataFrame, coord: CoordinationResult
 ) -> pl.DataFrame:
@@ -410,62 +446,11 @@ def _evidence(
         members.rename({"node": "b"}), on=["b", "cand"]
     )
     # the closest co-action of each pair and kind: neighbours in time on one item
-    uses = (
-        pl.concat(
-            [
-                fc.select(
-                    "cand",
-                    "node",
-                    "created_at",
-                    pl.lit("text").alias("kind"),
-                    pl.col("cluster_id").alias("item"),
-                    "text",
-                ),
-                fc.select(
-                    "cand",
-                    "node",
-                    "created_at",
-                    pl.lit("link").alias("kind"),
-                    pl.col("urls").alias("item"),
-                    "text",
-                ).explode("item"),
-                fc.select(
-                    "cand",
-                    "node",
-                    "created_at",
-                    pl.lit("hashtag").alias("kind"),
-                    pl.col("hashtags").alias("item"),
-                    "text",
-                ).explode("item"),
-                fc.select(
-                    "cand",
-                    "node",
-                    "created_at",
-                    pl.lit("share").alias("kind"),
-                    pl.col("share_item").alias("item"),
-                    "text",
-                ),
-                fc.select(
-                    "cand",
-                    "node",
-                    "created_at",
-                    pl.lit("reply").alias("kind"),
-                    pl.col("parent").alias("item"),
-                    "text",
-                ),
-                fc.select(
-                    "cand",
-                    "node",
-                    "created_at",
-                    pl.lit("thread").alias("kind"),
-                    pl.col("thread_id").cast(pl.String).alias("item"),
-                    "text",
-                ),
-            ]
-        )
-        .drop_nulls("item")
-        .sort("cand", "kind", "item", "created_at", "node")
-    )
+    uses = _uses(
+        fc,
+        ["cand", "node", "created_at", "text"],
+        ("text", "link", "hashtag", "share", "reply", "thread"),
+    ).sort("cand", "kind", "item", "created_at", "node")
     prev = [pl.col(c).shift(1) for c in ("cand", "kind", "item", "node", "created_at")]
     closest = (
         uses.with_columns(
@@ -639,76 +624,13 @@ def _co_acted(cm: pl.DataFrame, reach_us: dict[str, int]) -> pl.Series:
     co-action with another member of its candidate: the same cluster, link, hashtag,
     re-shared post or replied-to comment used by another of its accounts within the kind's
     reach. Linear after one sort: each use is compared with its neighbours in time."""
-    rows = cm.select(
+    rows = cm.with_columns(
         pl.int_range(pl.len(), dtype=pl.UInt32).alias("__r"),
-        "cand",
-        "node",
         pl.col("created_at").dt.epoch("us").alias("t"),
-        "cluster_id",
-        "urls",
-        "hashtags",
-        *[c for c in ("share_item", "parent", "fragments") if c in cm.columns],
     )
-    parts = [
-        rows.select(
-            "__r",
-            "cand",
-            "node",
-            "t",
-            pl.lit("text").alias("kind"),
-            pl.col("cluster_id").alias("item"),
-        ),
-        *(
-            [
-                rows.select(
-                    "__r",
-                    "cand",
-                    "node",
-                    "t",
-                    pl.lit("text").alias("kind"),
-                    pl.col("fragments").alias("item"),
-                ).explode("item")
-            ]
-            if "fragments" in rows.columns
-            else []
-        ),
-        rows.select(
-            "__r", "cand", "node", "t", pl.lit("link").alias("kind"), pl.col("urls").alias("item")
-        ).explode("item"),
-        rows.select(
-            "__r",
-            "cand",
-            "node",
-            "t",
-            pl.lit("hashtag").alias("kind"),
-            pl.col("hashtags").alias("item"),
-        ).explode("item"),
-    ]
-    if "share_item" in rows.columns:
-        parts.append(
-            rows.select(
-                "__r",
-                "cand",
-                "node",
-                "t",
-                pl.lit("share").alias("kind"),
-                pl.col("share_item").alias("item"),
-            )
-        )
-    if "parent" in rows.columns:
-        parts.append(
-            rows.select(
-                "__r",
-                "cand",
-                "node",
-                "t",
-                pl.lit("reply").alias("kind"),
-                pl.col("parent").alias("item"),
-            )
-        )
+    kinds = ("text", "fragment", "link", "hashtag", "share", "reply")
     ev = (
-        pl.concat(parts)
-        .drop_nulls("item")
+        _uses(rows, ["__r", "cand", "node", "t"], kinds)
         .with_columns(
             pl.col("kind").replace_strict(reach_us, default=0, return_dtype=pl.Int64).alias("w")
         )
