@@ -503,28 +503,11 @@ def _evidence(
         pl.lit(", p="),
         pl.col("p_value").map_elements(lambda p: f"{p:.1e}", return_dtype=pl.String),
     )
-    ends = pl.concat(
+    rest = ["kind", "n_items", "p_value", "what", "dt"]
+    ends = pl.concat(  # each edge from both of its ends
         [
-            inside.select(
-                "cand",
-                pl.col("a").alias("node"),
-                pl.col("b").alias("other"),
-                "kind",
-                "n_items",
-                "p_value",
-                "what",
-                "dt",
-            ),
-            inside.select(
-                "cand",
-                pl.col("b").alias("node"),
-                pl.col("a").alias("other"),
-                "kind",
-                "n_items",
-                "p_value",
-                "what",
-                "dt",
-            ),
+            inside.select("cand", pl.col(x).alias("node"), pl.col(y).alias("other"), *rest)
+            for x, y in (("a", "b"), ("b", "a"))
         ]
     )
     # the three best of each account: a cut at its third-best p-value first (a partial sort
