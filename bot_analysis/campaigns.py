@@ -190,7 +190,7 @@ def assemble_campaigns(
         )
         .group_by("cluster_id", "cand")
         .agg(pl.col("node").n_unique().alias("k"))
-        .filter(pl.col("k") >= 3)
+        .filter(pl.col("k") >= cfg.min_sharing_accounts)
     )
     # candidates and clusters as one bipartite graph: two candidates are one when a path of
     # shared clusters joins them (linear in the pairs of cluster and candidate; pairing the
@@ -218,10 +218,10 @@ def assemble_campaigns(
         .group_by("cand", "cluster_id")
         .agg(pl.col("node").n_unique().alias("k"))
         .join(cl_acc, on="cluster_id")
-        .filter(pl.col("k") * 2 >= pl.col("cl_accounts"))
+        .filter(pl.col("k") >= cfg.dominated_share * pl.col("cl_accounts"))
         .select("cand", "cluster_id", pl.lit(True).alias("dominated"))
     )
-    items = _rare_items(c, members)
+    items = _rare_items(c, members, cfg.min_sharing_accounts, cfg.rare_item_share)
     cm = cm.join(dom, on=["cand", "cluster_id"], how="left", maintain_order="left")
     cm = cm.filter(
         pl.col("dominated").fill_null(False)
@@ -265,7 +265,10 @@ def assemble_campaigns(
         .group_by("cand", "item")
         .agg(pl.col("node").n_unique().alias("k"))
         .join(link_users, on="item")
-        .filter((pl.col("k") >= 3) & (pl.col("k") * 2 >= pl.col("users")))
+        .filter(
+            (pl.col("k") >= cfg.min_sharing_accounts)
+            & (pl.col("k") >= cfg.dominated_share * pl.col("users"))
+        )
         .select("cand", "item")
     )
     via_link = link_uses.join(members.select("node"), on="node", how="anti").join(
@@ -325,7 +328,9 @@ def assemble_campaigns(
     if cand.height == 0:
         return _empty()
     # rare items again over each candidate's final accounts (the joined ones included)
-    items = _rare_items(c, cand.select("node", "cand").unique())
+    items = _rare_items(
+        c, cand.select("node", "cand").unique(), cfg.min_sharing_accounts, cfg.rare_item_share
+    )
     inside = _inside_strength(cand, coord.graph, coord.edges)
     t = comments["created_at"].dt.epoch("us")
     span = (int(t.min()), int(t.max())) if comments.height else None  # type: ignore[arg-type]
@@ -357,7 +362,7 @@ def assemble_campaigns(
         membership,
         comment_campaign,
         stats,
-        _evidence(cand, scored, inf, coord),
+        _evidence(cand, scored, inf, coord, cfg.min_sharing_accounts),
     )
 
 
@@ -411,7 +416,11 @@ def _uses(df: pl.DataFrame, keep: list[str], kinds: tuple[str, ...]) -> pl.DataF
 
 
 def _evidence(
-    cand: pl.DataFrame, scored: pl.DataFrame, inf: pl.DataFrame, coord: CoordinationResult
+    cand: pl.DataFrame,
+    scored: pl.DataFrame,
+    inf: pl.DataFrame,
+    coord: CoordinationResult,
+    k_min: int,
 ) -> pl.DataFrame:
     """Why each account of a flagged campaign is in it: its share of comments on the
     campaign's shared talking points, and its three strongest co-actions beyond chance with
@@ -431,9 +440,9 @@ def _evidence(
         fc.filter(pl.col("cluster_id").is_in(inf["cluster_id"].implode()))
         .group_by("cand", "cluster_id")
         .agg(pl.col("node").n_unique().alias("k"))
-        .filter(pl.col("k") >= 3)
+        .filter(pl.col("k") >= k_min)
     )
-    fc = fc.with_columns(_on_point(fc, shared))
+    fc = fc.with_columns(_on_point(fc, shared, k_min))
     share = fc.group_by("cand", "campaign_id", "node").agg(
         pl.col("on_point").mean().round(3).alias("talking_point_share")
     )
@@ -532,6 +541,10 @@ def _evidence(
     )
 
 
+# Clusters whose smaller one's accounts are at least this share of the other's are one group.
+_SAME_ACCOUNTS = 0.5
+
+
 def _same_accounts(cm: pl.DataFrame) -> pl.Series:
     """A candidate per group of clusters posted by mostly the same accounts (half or more of
     the smaller cluster's): a group of accounts pushing three texts is one candidate, three
@@ -546,7 +559,7 @@ def _same_accounts(cm: pl.DataFrame) -> pl.Series:
         .len("k")
         .join(size, on="cluster_id")
         .join(size.rename({"cluster_id": "cluster_id_b", "n": "n_b"}), on="cluster_id_b")
-        .filter(pl.col("k") * 2 >= pl.min_horizontal("n", "n_b"))
+        .filter(pl.col("k") >= _SAME_ACCOUNTS * pl.min_horizontal("n", "n_b"))
     )
     g = nx.Graph()
     g.add_nodes_from(size["cluster_id"].to_list())
@@ -660,8 +673,9 @@ def _uses_rare_item(cm: pl.DataFrame, items: pl.DataFrame) -> pl.Series:
     return pl.Series("in_campaign", hit)
 
 
-def _rare_items(c: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
-    """Links and hashtags used by 3+ accounts of a community and 80%+ by its accounts."""
+def _rare_items(c: pl.DataFrame, members: pl.DataFrame, k_min: int, share: float) -> pl.DataFrame:
+    """Links and hashtags used by ``k_min``+ accounts of a candidate and by its accounts for
+    ``share`` or more of their users (see ``CampaignConfig``)."""
     ev = (
         pl.concat(
             [
@@ -676,15 +690,15 @@ def _rare_items(c: pl.DataFrame, members: pl.DataFrame) -> pl.DataFrame:
     per = ev.join(members, on="node").group_by("cand", "item").agg(pl.len().alias("k"))
     return (
         per.join(users, on="item")
-        .filter((pl.col("k") >= 3) & (pl.col("k") >= 0.8 * pl.col("users")))
+        .filter((pl.col("k") >= k_min) & (pl.col("k") >= share * pl.col("users")))
         .select("cand", "item", "k")
     )
 
 
-def _on_point(cand: pl.DataFrame, shared: pl.DataFrame) -> pl.Series:
-    """Per row of ``cand``: whether the comment is on a talking point that three or more of
-    its candidate's accounts share: a near-duplicate cluster or re-shared original
-    (``shared``), the comment they answer, a link or a hashtag."""
+def _on_point(cand: pl.DataFrame, shared: pl.DataFrame, k_min: int) -> pl.Series:
+    """Per row of ``cand``: whether the comment is on a talking point that ``k_min`` or more
+    of its candidate's accounts share: a near-duplicate cluster or re-shared original
+    (``shared``), the comment they answer, a link, a hashtag or a sentence."""
     rows = cand.select(
         pl.int_range(pl.len(), dtype=pl.UInt32).alias("__r"),
         "cand",
@@ -707,7 +721,7 @@ def _on_point(cand: pl.DataFrame, shared: pl.DataFrame) -> pl.Series:
     common = (
         uses.group_by("cand", "item")
         .agg(pl.col("node").n_unique().alias("k"))
-        .filter(pl.col("k") >= 3)
+        .filter(pl.col("k") >= k_min)
     )
     hit = pl.concat(
         [
@@ -798,7 +812,7 @@ def _score(
             pl.len().alias("n"),
         )
     )
-    shared = cl_k.filter(pl.col("k") >= 3)
+    shared = cl_k.filter(pl.col("k") >= cfg.min_sharing_accounts)
     base = cand.group_by("cand").agg(
         pl.len().alias("n_comments"),
         pl.col("node").n_unique().alias("n_accounts"),
@@ -825,11 +839,13 @@ def _score(
         cand.filter(pl.col("parent").is_not_null() & pl.col("cluster_id").is_null())
         .group_by("cand", "parent")
         .agg(pl.col("node").n_unique().alias("k"), pl.len().alias("n"))
-        .filter(pl.col("k") >= 3)
+        .filter(pl.col("k") >= cfg.min_sharing_accounts)
         .group_by("cand")
         .agg(pl.col("n").sum().alias("n_co_replies"), pl.len().alias("n_reply_targets"))
     )
-    on_point = cand.select("cand", "node").with_columns(_on_point(cand, shared))
+    on_point = cand.select("cand", "node").with_columns(
+        _on_point(cand, shared, cfg.min_sharing_accounts)
+    )
     text_sim = (
         on_point.group_by("cand")
         .agg(pl.col("on_point").sum().alias("n_shared"))
@@ -918,7 +934,7 @@ def _score(
     df = _apply_carried(df, w)
     # slot-template posting (a game's or a service's bot) is automation, not a campaign
     df = df.with_columns(
-        pl.when(pl.col("templated") >= 0.5)
+        pl.when(pl.col("templated") >= cfg.template_share)
         .then(pl.lit("automation"))
         .otherwise(pl.lit("campaign"))
         .alias("kind")

@@ -210,12 +210,16 @@ class NearDupConfig:
     """Clusters whose texts have fewer distinct word tokens carry no information ("+1")."""
     min_info_bits: float = 32.0
     """... nor do texts whose tokens' summed inverse document frequency (bits) is below this."""
+    template_min_fills: int = 3
+    """Texts alike but for name and number slots are a template (automation) when this many
+    different fills of one template occur."""
 
     def __post_init__(self) -> None:
         _check_types(self, "neardup")
         _in_range("neardup.min_words", self.min_words, 1)
         _in_range("neardup.min_tokens", self.min_tokens, 0)
         _in_range("neardup.min_info_bits", self.min_info_bits, 0)
+        _in_range("neardup.template_min_fills", self.template_min_fills, 2)
         for k in ("bands", "rows"):
             if getattr(self, k) is not None:
                 _in_range(f"neardup.{k}", getattr(self, k), 1)
@@ -288,6 +292,12 @@ class CoordinationConfig:
     default): the same words weigh most, then re-sharing the same posts (co-retweet);
     answering the same comments and sharing links or hashtags less; being on the same threads
     alone (a fan group) weighs little and only beside content co-actions."""
+    full_significance: float = 10.0
+    """An edge counts fully toward its accounts' scores at this -log10 p (p = 1e-10), weaker
+    ones in proportion."""
+    score_scale: float = 3.0
+    """An account's coordination score is ``1 - exp(-strength / score_scale)``: three full
+    edges give 0.63, six 0.86."""
     louvain_top_k: int = 30
     """Community detection keeps each account's strongest edges only (sparsification)."""
     min_community_score: float = 0.5
@@ -306,6 +316,8 @@ class CoordinationConfig:
         _in_range("coordination.thread_window_max_s", self.thread_window_max_s, 1)
         _in_range("coordination.min_items", self.min_items, 1)
         _in_range("coordination.louvain_top_k", self.louvain_top_k, 1)
+        _in_range("coordination.full_significance", self.full_significance, 1)
+        _in_range("coordination.score_scale", self.score_scale, 0.1)
         _in_range("coordination.min_community_score", self.min_community_score, 0, 1)
         for name in ("window_fastest", "window_reach"):
             if not 0 < getattr(self, name) < 1:
@@ -344,6 +356,22 @@ class CampaignConfig:
     min_cluster_accounts: int = 10
     """Large informative clusters not inside a coordinated community are listed as candidates
     too (not flagged unless their score says so) when they have this many accounts."""
+    min_sharing_accounts: int = 3
+    """A talking point, link, hashtag or answered comment is a candidate's shared content (and
+    joins communities into one candidate) when this many of its accounts use it."""
+    rare_item_share: float = 0.8
+    """... and a link or hashtag is the candidate's rare item when its accounts are at least
+    this share of the item's users."""
+    dominated_share: float = 0.5
+    """A cluster or link is the candidate's own when its accounts are at least this share of
+    its users: quieter accounts posting it repeatedly join the candidate."""
+    template_share: float = 0.5
+    """A candidate with at least this share of slot-template texts is automation, not a
+    campaign (never flagged)."""
+    burst_min_cluster_comments: int = 10
+    """The report's burst series: clusters with at least this many comments ..."""
+    burst_min_thread_comments: int = 20
+    """... and threads with at least this many."""
     weights: tuple[tuple[str, float], ...] = (
         ("text_similarity", 0.25),
         ("synchrony", 0.35),
@@ -365,6 +393,11 @@ class CampaignConfig:
         _in_range("campaigns.burst_gamma", self.burst_gamma, 0)
         _in_range("campaigns.min_accounts", self.min_accounts, 1)
         _in_range("campaigns.min_cluster_accounts", self.min_cluster_accounts, 1)
+        _in_range("campaigns.min_sharing_accounts", self.min_sharing_accounts, 2)
+        for name in ("rare_item_share", "dominated_share", "template_share"):
+            _in_range(f"campaigns.{name}", getattr(self, name), 0, 1)
+        _in_range("campaigns.burst_min_cluster_comments", self.burst_min_cluster_comments, 2)
+        _in_range("campaigns.burst_min_thread_comments", self.burst_min_thread_comments, 2)
         if self.bin_s < 60:
             raise bad_value("campaigns.bin_s", self.bin_s, "an int >= 60")
         if not 0 < self.flag_threshold <= 1:

@@ -704,7 +704,7 @@ def build_graph(
     sig_edges = edges.filter(pl.col("significant"))
     # per pair: content strength (text/link/hashtag) and thread strength, each capped at 1/kind
     strength = sig_edges.with_columns(
-        (pl.col("significance") / 10).clip(upper_bound=1.0).alias("s"),
+        (pl.col("significance") / cfg.full_significance).clip(upper_bound=1.0).alias("s"),
         pl.col("kind").replace_strict(weights, return_dtype=pl.Float64).alias("w"),
     )
     pair = (
@@ -741,7 +741,9 @@ def build_graph(
         .with_columns(pl.concat_str("platform", pl.lit(":"), "account_id").alias("node"))
     )
     accounts = accounts.join(node_strength, on="node", how="left").with_columns(
-        (1 - (-pl.col("strength").fill_null(0) / 3).exp()).round(4).alias("coordination_score")
+        (1 - (-pl.col("strength").fill_null(0) / cfg.score_scale).exp())
+        .round(4)
+        .alias("coordination_score")
     )
     graph_edges = pair.filter(pl.col("strength") > 0).select(
         "a", "b", pl.col("strength").alias("weight"), pl.col("weight").alias("n_items"), "types"

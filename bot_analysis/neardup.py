@@ -505,7 +505,7 @@ def find_clusters(
         .drop_nulls("slot_key")
         .group_by("slot_key")
         .agg(pl.col("tid").n_unique().alias("fills"))
-        .filter(pl.col("fills") >= 3)
+        .filter(pl.col("fills") >= cfg.template_min_fills)
         .select("slot_key")
     )
     keys = keys.join(tpl.with_columns(pl.lit(True).alias("templated")), on="slot_key", how="left")

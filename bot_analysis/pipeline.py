@@ -335,8 +335,15 @@ def _start_bursts(
     c = comments
     t = c["created_at"].dt.epoch("us")
     span = (int(t.min()), int(t.max())) if c.height else (0, 0)
-    big_clusters = c.group_by("cluster_id").len().filter(pl.col("len") >= 10)["cluster_id"]
-    busy = c.group_by("thread_id").len().filter(pl.col("len") >= 20)["thread_id"]
+    k = cfg.campaigns
+    big_clusters = (
+        c.group_by("cluster_id").len().filter(pl.col("len") >= k.burst_min_cluster_comments)
+    )["cluster_id"]
+    busy = (
+        c.group_by("thread_id")
+        .len()
+        .filter(pl.col("len") >= k.burst_min_thread_comments)["thread_id"]
+    )
     series = pl.concat(
         [
             _series(c, pl.lit("all"), "dump"),
