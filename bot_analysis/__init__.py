@@ -6,8 +6,7 @@ The public API is small: :func:`analyze` runs every stage, :func:`load_comments`
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
+from ._version import __version__
 from .config import Config, load_config
 from .errors import BotAnalysisError, ConfigError, InputError
 from .pipeline import Result, analyze, write_outputs

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from . import __version__
+from ._version import __version__
 from .config import Config
 from .errors import IngestFailed, ReportError
 from .exports import write_csv
