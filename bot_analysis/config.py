@@ -22,6 +22,7 @@ __all__ = [
     "CoordinationConfig",
     "IngestConfig",
     "NearDupConfig",
+    "ReportConfig",
     "bad_value",
     "load_config",
 ]
@@ -408,6 +409,19 @@ class CampaignConfig:
 
 
 @dataclass(frozen=True)
+class ReportConfig:
+    """Parameters of the HTML report."""
+
+    max_campaign_figures: int = 12
+    """The highest-scoring flagged campaigns get figures (a timeline and an account graph);
+    every flagged campaign gets its card either way."""
+
+    def __post_init__(self) -> None:
+        _check_types(self, "report")
+        _in_range("report.max_campaign_figures", self.max_campaign_figures, 0)
+
+
+@dataclass(frozen=True)
 class Config:
     """All parameters of a run. ``seed`` feeds every random step."""
 
@@ -417,6 +431,7 @@ class Config:
     neardup: NearDupConfig = field(default_factory=NearDupConfig)
     coordination: CoordinationConfig = field(default_factory=CoordinationConfig)
     campaigns: CampaignConfig = field(default_factory=CampaignConfig)
+    report: ReportConfig = field(default_factory=ReportConfig)
     work_dir: str | None = None
     """Folder for the run's temporary files (the MinHash signatures, 512 bytes per distinct
     text, written there by the workers and read by the client; deleted after the stage).
@@ -449,6 +464,7 @@ _SECTIONS = {
     "neardup": NearDupConfig,
     "coordination": CoordinationConfig,
     "campaigns": CampaignConfig,
+    "report": ReportConfig,
 }
 
 

@@ -499,6 +499,7 @@ def write_outputs(result: Result, out: str | Path, engine: Engine | None = None)
             result.bursts if result.bursts is not None else pl.DataFrame(),
             out,
             engine,
+            result.config.report.max_campaign_figures,
         )
     # the tables are written on three threads (polars writes without holding the GIL)
     with ThreadPoolExecutor(max_workers=3) as pool:

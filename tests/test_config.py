@@ -15,6 +15,7 @@ from bot_analysis.config import (
     CoordinationConfig,
     IngestConfig,
     NearDupConfig,
+    ReportConfig,
     load_config,
 )
 from bot_analysis.errors import ConfigError
@@ -24,6 +25,7 @@ SECTIONS = {
     "neardup": NearDupConfig,
     "coordination": CoordinationConfig,
     "campaigns": CampaignConfig,
+    "report": ReportConfig,
 }
 
 
@@ -59,6 +61,7 @@ def test_every_field_rejects_a_wrong_type(section: str, name: str):
         (CampaignConfig, "template_share", 2.0),
         (CampaignConfig, "burst_min_cluster_comments", 1),
         (CampaignConfig, "burst_min_thread_comments", 0),
+        (ReportConfig, "max_campaign_figures", -1),
     ],
 )
 def test_thresholds_out_of_range_are_one_error(cls, name: str, bad: object):
@@ -113,3 +116,9 @@ def test_a_run_records_every_threshold(tmp_path: Path):
         assert set(params[section]) == set(defaults[section]), section
     assert params["coordination"]["full_significance"] == 10.0
     assert params["campaigns"]["template_share"] == 0.5
+
+
+def test_the_report_section_from_toml(tmp_path: Path):
+    toml = tmp_path / "c.toml"
+    toml.write_text("[report]\nmax_campaign_figures = 3\n", encoding="utf-8")
+    assert load_config(toml).report.max_campaign_figures == 3
