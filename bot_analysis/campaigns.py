@@ -893,6 +893,16 @@ def _score(
         .group_by("cand", maintain_order=True)
         .agg(pl.col("text").alias("top_talking_points"), pl.col("cluster_id").alias("top_clusters"))
     )
+    # where shared sentences reach more accounts than any whole text (a templated push), the
+    # talking points are those sentences
+    sentences = _sentence_points(cand, cl_k, cfg.min_sharing_accounts)
+    top_points = (
+        top_points.join(sentences, on="cand", how="left")
+        .with_columns(
+            pl.coalesce("sentence_points", "top_talking_points").alias("top_talking_points")
+        )
+        .drop("sentence_points")
+    )
     rare = items.group_by("cand").agg(pl.col("item").sort().alias("rare_items"))
     df = (
         base.join(synchrony, on="cand", how="left")
@@ -981,6 +991,52 @@ def _score(
         "top_talking_points",
         "top_clusters",
         pl.col("rare_items").fill_null([]),
+    )
+
+
+def _sentence_points(cand: pl.DataFrame, cl_k: pl.DataFrame, k_min: int) -> pl.DataFrame:
+    """``sentence_points`` per candidate whose shared sentences (``fragments``, used by
+    ``k_min``+ of its accounts) reach more of its accounts than its widest whole-text cluster:
+    the five most posted, each as written in one of its comments."""
+    from .neardup import fragment_key, sentences_of
+
+    if "fragments" not in cand.columns:
+        return pl.DataFrame(schema={"cand": pl.String, "sentence_points": pl.List(pl.String)})
+    used = (
+        cand.select("cand", "node", "text", "fragments")
+        .explode("fragments")
+        .drop_nulls("fragments")
+        .group_by("cand", "fragments")
+        .agg(
+            pl.col("node").n_unique().alias("k"),
+            pl.len().alias("n"),
+            pl.col("text").first(),
+        )
+        .filter(pl.col("k") >= k_min)
+    )
+    widest = cl_k.group_by("cand").agg(pl.col("k").max().alias("k_text"))
+    top = (
+        used.join(widest, on="cand", how="left")
+        .filter(pl.col("k").max().over("cand") > pl.col("k_text").fill_null(0))
+        .sort(["cand", "n", "fragments"], descending=[False, True, False])
+        .group_by("cand", maintain_order=True)
+        .head(5)
+    )
+    if top.height == 0:
+        return pl.DataFrame(schema={"cand": pl.String, "sentence_points": pl.List(pl.String)})
+    # the sentence of each chosen comment whose key is the fragment's
+    sent = (
+        top.with_columns(sentences_of(top["text"]).alias("s"))
+        .explode("s")
+        .with_columns(fragment_key(pl.col("s")).alias("key"))
+        .filter(pl.col("key") == pl.col("fragments"))
+        .unique(["cand", "fragments"], keep="first", maintain_order=True)
+    )
+    return (
+        top.join(sent.select("cand", "fragments", "s"), on=["cand", "fragments"], how="left")
+        .drop_nulls("s")
+        .group_by("cand", maintain_order=True)
+        .agg(pl.col("s").alias("sentence_points"))
     )
 
 

@@ -635,15 +635,11 @@ def shared_fragments(comments: pl.DataFrame, min_words: int) -> pl.Series:
         pl.col("cluster_informative").fill_null(False).alias("clustered"),
     ).filter(pl.col("authored") & pl.col("node").is_not_null())
     two = pl.col("text").str.contains(_NEXT_SENTENCE)
+    multi = base.filter(two)
     sentences = (
-        base.filter(two)
-        .select(
-            "__r",
-            "node",
-            pl.col("text").str.replace_all(_SENTENCE_END, "\x1f").str.split("\x1f").alias("s"),
-        )
+        multi.select("__r", "node")
+        .with_columns(sentences_of(multi["text"]).alias("s"))
         .explode("s")
-        .with_columns(pl.col("s").str.strip_chars())
         .filter(pl.col("s").str.count_matches(r"[\p{L}\p{N}]{2,}") >= min_words)
     )
     distinct = sentences.select(pl.col("s").unique(maintain_order=True))
@@ -656,7 +652,7 @@ def shared_fragments(comments: pl.DataFrame, min_words: int) -> pl.Series:
     shared = uses.group_by("key").agg(pl.col("node").n_unique().alias("k")).filter(pl.col("k") >= 2)
     per = (
         uses.join(shared, on="key")
-        .with_columns(("f" + pl.col("key").hash(seed=7).cast(pl.String)).alias("key"))
+        .with_columns(_digest(pl.col("key")).alias("key"))
         .group_by("__r")
         .agg(pl.col("key").unique().sort(), pl.col("k").max())
     )
@@ -671,6 +667,26 @@ def shared_fragments(comments: pl.DataFrame, min_words: int) -> pl.Series:
         per, on="__r", how="left"
     )
     return full["key"].fill_null(pl.lit([], dtype=pl.List(pl.String))).alias("fragments")
+
+
+def sentences_of(texts: pl.Series) -> pl.Series:
+    """Each text's sentences (links cut out first: a dot in a link ends none), stripped."""
+    return (
+        texts.fill_null("")
+        .str.replace_all(URL_PATTERN, " ")
+        .str.replace_all(_SENTENCE_END, "\x1f")
+        .str.split("\x1f")
+        .list.eval(pl.element().str.strip_chars())
+    )
+
+
+def _digest(normalized: pl.Expr) -> pl.Expr:
+    return "f" + normalized.hash(seed=7).cast(pl.String)
+
+
+def fragment_key(sentence: pl.Expr) -> pl.Expr:
+    """The key of :func:`shared_fragments` for a column of sentences as written."""
+    return _digest(sentence.map_batches(normalize_texts, return_dtype=pl.String))
 
 
 def _reposts(comments: pl.DataFrame) -> pl.Series | None:

@@ -190,3 +190,22 @@ def test_organic_lookalikes_are_listed_but_not_flagged(run_dir: Path):
     flagged = camp.filter(pl.col("flagged"))
     assert flagged.height == 9  # the nine planted campaigns, nothing else
     assert flagged["summary"].str.contains("accounts").all()
+
+
+def test_a_templated_push_shows_its_claims_as_talking_points(run_dir: Path):
+    """The templated push's whole texts are dozens of opener-and-claim mixes; its talking
+    points are the sentences it repeats (the claims), as written."""
+    from bot_analysis.scenario.texts import TEMPLATE_CLAIMS, TEMPLATE_OPENERS
+
+    camp = json.loads((run_dir / "campaigns.json").read_text("utf-8"))
+    push = [
+        c
+        for c in camp
+        if c["flagged"] and any("#ВыборНарода" in t for t in c["top_talking_points"] or [])
+    ]
+    assert len(push) == 1
+    points = push[0]["top_talking_points"]
+    claims = sum(any(p.startswith(c) for c in TEMPLATE_CLAIMS) for p in points)
+    openers = sum(any(o.startswith(p) for o in TEMPLATE_OPENERS) for p in points)
+    assert claims >= 2
+    assert claims + openers == len(points)  # sentences, never a whole opener-and-claim text
