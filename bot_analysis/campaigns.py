@@ -298,9 +298,9 @@ def assemble_campaigns(
         pl.col("informative") & (pl.col("n_accounts") >= cfg.min_cluster_accounts)
     ).filter(~pl.col("cluster_id").is_in(list(covered)))
     clus_comments = c.join(big.select("cluster_id"), on="cluster_id", how="inner")
-    clus_comments = clus_comments.with_columns(_same_accounts(clus_comments).alias("cand")).select(
-        "cand", *_CAND_COLS
-    )
+    clus_comments = clus_comments.with_columns(
+        _same_accounts(clus_comments, cfg.same_accounts_share).alias("cand")
+    ).select("cand", *_CAND_COLS)
     # (3) slot templates posted by many accounts: automation, reported as such
     tpl = (
         c.drop_nulls("template_key")
@@ -541,13 +541,9 @@ def _evidence(
     )
 
 
-# Clusters whose smaller one's accounts are at least this share of the other's are one group.
-_SAME_ACCOUNTS = 0.5
-
-
-def _same_accounts(cm: pl.DataFrame) -> pl.Series:
-    """A candidate per group of clusters posted by mostly the same accounts (half or more of
-    the smaller cluster's): a group of accounts pushing three texts is one candidate, three
+def _same_accounts(cm: pl.DataFrame, share: float) -> pl.Series:
+    """A candidate per group of clusters posted by mostly the same accounts (``share`` or more
+    of the smaller cluster's): a group of accounts pushing three texts is one candidate, three
     memes that share a few people are three. ``cm``: the clusters' comments (cluster_id,
     node); returns ``x`` + the group's first cluster id, per row."""
     members = cm.select("cluster_id", "node").unique()
@@ -559,7 +555,7 @@ def _same_accounts(cm: pl.DataFrame) -> pl.Series:
         .len("k")
         .join(size, on="cluster_id")
         .join(size.rename({"cluster_id": "cluster_id_b", "n": "n_b"}), on="cluster_id_b")
-        .filter(pl.col("k") >= _SAME_ACCOUNTS * pl.min_horizontal("n", "n_b"))
+        .filter(pl.col("k") >= share * pl.min_horizontal("n", "n_b"))
     )
     g = nx.Graph()
     g.add_nodes_from(size["cluster_id"].to_list())

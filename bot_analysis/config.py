@@ -366,6 +366,9 @@ class CampaignConfig:
     dominated_share: float = 0.5
     """A cluster or link is the candidate's own when its accounts are at least this share of
     its users: quieter accounts posting it repeatedly join the candidate."""
+    same_accounts_share: float = 0.5
+    """Large clusters outside the communities whose smaller one's accounts are at least this
+    share of the other's are one candidate (a group pushing three texts, not three memes)."""
     template_share: float = 0.5
     """A candidate with at least this share of slot-template texts is automation, not a
     campaign (never flagged)."""
@@ -395,7 +398,7 @@ class CampaignConfig:
         _in_range("campaigns.min_accounts", self.min_accounts, 1)
         _in_range("campaigns.min_cluster_accounts", self.min_cluster_accounts, 1)
         _in_range("campaigns.min_sharing_accounts", self.min_sharing_accounts, 2)
-        for name in ("rare_item_share", "dominated_share", "template_share"):
+        for name in ("rare_item_share", "dominated_share", "same_accounts_share", "template_share"):
             _in_range(f"campaigns.{name}", getattr(self, name), 0, 1)
         _in_range("campaigns.burst_min_cluster_comments", self.burst_min_cluster_comments, 2)
         _in_range("campaigns.burst_min_thread_comments", self.burst_min_thread_comments, 2)

@@ -59,6 +59,7 @@ def test_every_field_rejects_a_wrong_type(section: str, name: str):
         (CampaignConfig, "rare_item_share", 1.2),
         (CampaignConfig, "dominated_share", -0.1),
         (CampaignConfig, "template_share", 2.0),
+        (CampaignConfig, "same_accounts_share", 1.5),
         (CampaignConfig, "burst_min_cluster_comments", 1),
         (CampaignConfig, "burst_min_thread_comments", 0),
         (ReportConfig, "max_campaign_figures", -1),
