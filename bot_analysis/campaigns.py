@@ -39,7 +39,8 @@ import polars as pl
 
 from .bursts import bursts_table
 from .config import SUBSCORES, CampaignConfig
-from .coordination import CoordinationResult
+from .coordination import CoordinationResult, replied_to
+from .schema import is_repost
 
 __all__ = ["CampaignResult", "assemble_campaigns"]
 log = logging.getLogger(__name__)
@@ -140,16 +141,7 @@ def assemble_campaigns(
         (
             pl.col("fragments") if "fragments" in cols else pl.lit([], dtype=pl.List(pl.String))
         ).alias("fragments"),
-        # the comment it answers, when that is not the thread's opening post (co-reply)
-        pl.when(
-            (pl.col("parent_id").cast(pl.String) != pl.col("thread_id").cast(pl.String)).fill_null(
-                True
-            )
-        )
-        .then(pl.concat_str("platform", pl.lit(":"), pl.col("parent_id").cast(pl.String)))
-        .alias("parent")
-        if "parent_id" in cols
-        else null.alias("parent"),
+        replied_to(cols).alias("parent"),  # co-reply
     ).filter(pl.col("account_id").is_not_null())
     acc = coord.accounts.select("node", "coordination_score", "community")
     c = c.join(acc, on="node", how="left")
@@ -568,15 +560,7 @@ def _share_points(c: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Reposts as talking points: a plain repost (no cluster of its own) takes its original's
     key (``s`` + a digest of the share item) as its ``cluster_id``, and a flag ``repost``;
     returns the comments and the keys as cluster rows (cluster_id, informative, n_accounts)."""
-    cols = c.columns
-    if "share_item" not in cols or "repost_kind" not in cols:
-        c = c.with_columns(pl.lit(False).alias("repost"))
-        empty = {"cluster_id": pl.String, "informative": pl.Boolean, "n_accounts": pl.UInt32}
-        return c, pl.DataFrame(schema=empty)
-    repost = (pl.col("repost_kind") == "repost").fill_null(False) & pl.col(
-        "share_item"
-    ).is_not_null()
-    c = c.with_columns(repost.alias("repost"))
+    c = c.with_columns((is_repost(c.columns) & pl.col("share_item").is_not_null()).alias("repost"))
     items = c.filter(pl.col("repost")).select("share_item").unique().sort("share_item")
     keys = items.with_columns(
         pl.col("share_item")

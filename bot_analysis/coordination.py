@@ -58,6 +58,7 @@ from ._kernels import (
     window_pairs_per_run,
 )
 from .config import KINDS, CoordinationConfig
+from .schema import is_repost
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -99,15 +100,21 @@ class CoordinationResult:
     stats: dict = field(default_factory=dict)
 
 
+def replied_to(columns: list[str]) -> pl.Expr:
+    """The comment each comment answers (``platform:parent_id``), where that is not its
+    thread's opening post (answering the post is the thread kind): what co-reply is about."""
+    if "parent_id" not in columns:
+        return pl.lit(None, dtype=pl.String)
+    parent = pl.col("parent_id").cast(pl.String)
+    return pl.when(
+        parent.is_not_null() & (parent != pl.col("thread_id").cast(pl.String)).fill_null(True)
+    ).then(pl.concat_str("platform", pl.lit(":"), parent))
+
+
 def _events(comments: pl.DataFrame) -> pl.DataFrame:
     """The events of :func:`co_action_events`, in no order."""
     cols = comments.columns
     null = pl.lit(None, dtype=pl.String)
-    repost = (
-        (pl.col("repost_kind") == "repost").fill_null(False)
-        if "repost_kind" in cols
-        else pl.lit(False)
-    )
     base = comments.filter(pl.col("account_id").is_not_null()).select(
         pl.concat_str("platform", pl.lit(":"), "account_id").alias("node"),
         pl.col("created_at").dt.epoch("us").alias("t"),
@@ -119,19 +126,9 @@ def _events(comments: pl.DataFrame) -> pl.DataFrame:
         (
             pl.col("fragments") if "fragments" in cols else pl.lit([], dtype=pl.List(pl.String))
         ).alias("fragments"),
-        repost.alias("repost"),
+        is_repost(cols).alias("repost"),
         (pl.col("share_item") if "share_item" in cols else null).alias("share_item"),
-        # a reply to a comment (not the thread's opening post) names what it answers
-        pl.when(
-            pl.col("parent_id").is_not_null()
-            & (
-                pl.col("parent_id").cast(pl.String) != pl.col("thread_id").cast(pl.String)
-            ).fill_null(True)
-        )
-        .then(pl.concat_str("platform", pl.lit(":"), pl.col("parent_id").cast(pl.String)))
-        .alias("parent")
-        if "parent_id" in cols
-        else null.alias("parent"),
+        replied_to(cols).alias("parent"),
     )
     # a repost's links, hashtags and thread are the original's: only its share event counts
     authored = base.filter(~pl.col("repost"))
@@ -308,15 +305,12 @@ def _single_texts(comments: pl.DataFrame, ev: _Coded) -> tuple[pl.DataFrame, flo
     shares), for the text kind's null: (kc, nc, n) per account with events, and the count
     over every account (all of them are part of the kind's total, events or not)."""
     cols = comments.columns
-    authored = (
-        (pl.col("repost_kind") != "repost").fill_null(True) if "repost_kind" in cols else True
-    )
     n = (
         comments.filter(
             pl.col("account_id").is_not_null()
             & ~(pl.col("cluster_informative").fill_null(False) & pl.col("cluster_id").is_not_null())
             & (pl.col("fragments").list.len() == 0 if "fragments" in cols else True)
-            & authored
+            & ~is_repost(cols)
         )
         .group_by(pl.concat_str("platform", pl.lit(":"), "account_id").alias("node"))
         .len("n")
@@ -682,12 +676,11 @@ def build_graph(
     slow_s = _slow_windows(window_how, cfg)
     slow = None
     if slow_s:
-        slow_us = np.array([int(slow_s.get(k, -1) * 1e6) for k in KINDS], dtype=np.int64)
+        slow_us = _window_us(slow_s)  # the other kinds pair nothing at this scale
         keys = partitioned_pairs(ev, slow_us, cfg.max_neighbours, engine)
         n_pairs += len(keys)
         slow, n_slow = _pair_tests(ev, keys, cfg.min_items, slow_us, *singles)
         del keys
-        slow = slow.filter(pl.col("kc").is_in([KINDS.index(k) for k in slow_s]))
         n_edges = max(n_edges, n_slow)
         for k, v in slow_s.items():
             window_how[k]["slow_s"] = v

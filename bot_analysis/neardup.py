@@ -39,6 +39,7 @@ from ._kernels import (
     run_rows,
 )
 from .config import NearDupConfig
+from .schema import is_repost
 from .text import (
     URL_PATTERN,
     extract_hashtags,
@@ -614,11 +615,6 @@ def shared_fragments(comments: pl.DataFrame, min_words: int) -> pl.Series:
     Linear: only texts of two or more sentences are split, and each distinct sentence is
     normalized once."""
     cols = comments.columns
-    authored = (
-        (pl.col("repost_kind") != "repost").fill_null(True)
-        if "repost_kind" in cols
-        else pl.lit(True)
-    )
     if "account_id" not in cols:
         return pl.Series("fragments", [[]] * comments.height, dtype=pl.List(pl.String))
     who = (
@@ -631,7 +627,7 @@ def shared_fragments(comments: pl.DataFrame, min_words: int) -> pl.Series:
         who.alias("node"),
         pl.col("text").fill_null("").str.replace_all(URL_PATTERN, " "),  # a link's dots end none
         "text_norm",
-        authored.alias("authored"),
+        (~is_repost(cols)).alias("authored"),
         pl.col("cluster_informative").fill_null(False).alias("clustered"),
     ).filter(pl.col("authored") & pl.col("node").is_not_null())
     two = pl.col("text").str.contains(_NEXT_SENTENCE)
@@ -695,7 +691,7 @@ def _reposts(comments: pl.DataFrame) -> pl.Series | None:
         comments
     ):
         return None
-    return (comments["repost_kind"] == "repost").fill_null(False)
+    return comments.select(is_repost(comments.columns)).to_series()
 
 
 def _with_links(comments: pl.DataFrame, urls: pl.Series) -> pl.Series:

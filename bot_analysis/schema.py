@@ -20,10 +20,21 @@ __all__ = [
     "REJECT_REASONS",
     "empty_comments",
     "empty_rejects",
+    "is_repost",
     "validate_comments",
 ]
 
 UTC_US = pl.Datetime("us", "UTC")
+
+
+def is_repost(columns: list[str]) -> pl.Expr:
+    """Whether each comment of a table with ``columns`` is a plain repost (amplification,
+    not authored text): ``repost_kind == "repost"``; false where the table has no such
+    column."""
+    if "repost_kind" not in columns:
+        return pl.lit(False)
+    return (pl.col("repost_kind") == "repost").fill_null(False)
+
 
 #: The required columns of the canonical comment table, in order.
 CANONICAL_SCHEMA: dict[str, pl.DataType] = {
