@@ -1,6 +1,7 @@
 """bot_analysis: find coordinated inauthentic commenting in exported social-media comment dumps.
 
-The public API is small: :func:`analyze` runs every stage, :func:`load_comments` only ingests,
+The public API is small: :func:`analyze` runs every stage and :func:`load_comments` only
+ingests, both returning a :class:`Result` of tables (``result.write(out)`` writes the files);
 :class:`Config` holds every parameter.
 """
 
@@ -9,7 +10,8 @@ from __future__ import annotations
 from ._version import __version__
 from .config import Config, load_config
 from .errors import BotAnalysisError, ConfigError, InputError
-from .pipeline import Result, analyze, write_outputs
+from .pipeline import analyze, load_comments
+from .result import Result
 
 __all__ = [
     "BotAnalysisError",
@@ -21,16 +23,4 @@ __all__ = [
     "analyze",
     "load_comments",
     "load_config",
-    "write_outputs",
 ]
-
-
-def load_comments(inputs, config=None):  # type: ignore[no-untyped-def]
-    """Read dump files into the canonical comment table (see ``schema.py``).
-
-    Returns the :class:`~bot_analysis.ingest.IngestResult` (``comments``, ``rejects``, ``files``).
-    """
-    from .ingest import read_inputs
-
-    cfg = config or Config()
-    return read_inputs(list(inputs), cfg.ingest)

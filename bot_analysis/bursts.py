@@ -14,10 +14,17 @@ References
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 import polars as pl
 
-__all__ = ["burst_states", "bursts_table"]
+if TYPE_CHECKING:
+    from .config import CampaignConfig
+    from .engine import Engine
+
+__all__ = ["BurstJob", "burst_states", "bursts_table", "finish_bursts", "start_bursts"]
 
 
 def burst_states(
@@ -269,4 +276,115 @@ def bursts_table(
         pl.col("end_us").cast(pl.Datetime("us", "UTC")).alias("end"),
         "count",
         "expected",
+    )
+
+
+@dataclass
+class BurstJob:
+    """The bursts of the series that need no campaigns, being found on a worker.
+
+    Attributes
+    ----------
+    handle : Any
+        The engine's task handle.
+    span_us : tuple of int
+        The dump's first and last time (UTC microseconds): every series' bins.
+    """
+
+    handle: Any
+    span_us: tuple[int, int]
+
+
+def start_bursts(comments: pl.DataFrame, cfg: CampaignConfig, engine: Engine) -> BurstJob:
+    """Submit the bursts of the whole dump, each sizeable cluster and each busy thread.
+
+    A worker finds them while this process builds the graph; the campaigns' series share
+    the dump's span, hence its bins.
+
+    Parameters
+    ----------
+    comments : polars.DataFrame
+        The comment table with ``cluster_id``.
+    cfg : CampaignConfig
+        The burst parameters and the sizes that make a cluster or thread a series.
+    engine : Engine
+        Where the task runs.
+    """
+    c = comments
+    t = c["created_at"].dt.epoch("us")
+    span = (int(t.min()), int(t.max())) if c.height else (0, 0)
+    big_clusters = (
+        c.group_by("cluster_id").len().filter(pl.col("len") >= cfg.burst_min_cluster_comments)
+    )["cluster_id"]
+    busy = (c.group_by("thread_id").len().filter(pl.col("len") >= cfg.burst_min_thread_comments))[
+        "thread_id"
+    ]
+    series = pl.concat(
+        [
+            _series(c, pl.lit("all"), "dump"),
+            _series(
+                c.filter(pl.col("cluster_id").is_in(big_clusters.implode())),
+                "cluster_id",
+                "cluster",
+            ),
+            _series(c.filter(pl.col("thread_id").is_in(busy.implode())), "thread_id", "thread"),
+        ]
+    )
+    # counted per series and bin here: the worker gets thousands of rows, not every event
+    step = cfg.bin_s * 1_000_000
+    series = (
+        series.group_by(
+            "series",
+            "kind",
+            (pl.col("t").dt.epoch("us") // step * step).alias("t"),
+            maintain_order=True,
+        )
+        .agg(pl.len().alias("n"))
+        .with_columns(pl.col("t").cast(pl.Datetime("us", "UTC")))
+    )
+    return BurstJob(engine.submit(bursts_table, series, *_burst_args(cfg, span)), span)
+
+
+def _series(frame: pl.DataFrame, name: str | pl.Expr, kind: str) -> pl.DataFrame:
+    """Events of burst series: (series name, kind, time) per comment of ``frame``."""
+    name = pl.col(name) if isinstance(name, str) else name
+    return frame.select(
+        name.alias("series"), pl.lit(kind).alias("kind"), pl.col("created_at").alias("t")
+    )
+
+
+def _burst_args(cfg: CampaignConfig, span: tuple[int, int]) -> tuple[Any, ...]:
+    return (cfg.bin_s, cfg.burst_levels, cfg.burst_s, cfg.burst_gamma, span)
+
+
+def finish_bursts(
+    job: BurstJob,
+    comments: pl.DataFrame,
+    comment_campaign: pl.DataFrame,
+    cfg: CampaignConfig,
+    engine: Engine,
+) -> pl.DataFrame:
+    """bursts.csv: the dump's, each sizeable cluster's, campaign's and busy thread's bursts.
+
+    In that order: the campaigns' found here, the rest gathered from ``job``.
+
+    Parameters
+    ----------
+    job : BurstJob
+        What :func:`start_bursts` returned.
+    comments : polars.DataFrame
+        The comment table.
+    comment_campaign : polars.DataFrame
+        platform, comment_id, campaign_id: each campaign's comments.
+    cfg : CampaignConfig
+        The burst parameters.
+    engine : Engine
+        The engine ``job`` runs on.
+    """
+    camp_comments = comments.join(comment_campaign, on=["platform", "comment_id"])
+    series = _series(camp_comments, "campaign_id", "campaign")
+    camp = bursts_table(series, *_burst_args(cfg, job.span_us))
+    rest = engine.gather([job.handle])[0]
+    return pl.concat(
+        [rest.filter(pl.col("kind") != "thread"), camp, rest.filter(pl.col("kind") == "thread")]
     )

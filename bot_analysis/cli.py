@@ -246,7 +246,8 @@ def _run(
     review_store: Path | None = None,
 ) -> None:
     from .engine import make_engine
-    from .pipeline import analyze, ingest, prepare_out, write_outputs
+    from .pipeline import analyze, load_comments
+    from .report.write import prepare_out
 
     with user_errors(debug, out):
         cfg = _config(
@@ -271,19 +272,21 @@ def _run(
                             engine=eng,
                         )
                     else:
-                        result = ingest(list(inputs), cfg, fmt=fmt, progress=progress, engine=eng)
+                        result = load_comments(
+                            list(inputs), cfg, fmt=fmt, progress=progress, engine=eng
+                        )
             except IngestFailed as e:
                 # what was read is still written (rejects.csv, run.json) before the error
-                write_outputs(e.result, out, engine=eng)  # type: ignore[arg-type]
+                e.result.write(out, engine=eng)
                 _echo_counts(e.result)
                 raise
             try:
-                write_outputs(result, out, engine=eng)
+                result.write(out, engine=eng)
             finally:
                 result.close()
     _echo_counts(result)
     if result.campaigns is not None:
-        camp = result.campaigns.campaigns
+        camp = result.campaigns
         n_flag = int(camp["flagged"].sum()) if camp.height else 0
         click.echo(f"{n_flag} campaign(s) flagged of {camp.height} candidate(s)")
     click.echo(
@@ -293,7 +296,7 @@ def _run(
 
 def _echo_counts(result: Any) -> None:
     """The row counts of the ingest, on stdout."""
-    c = result.ingest.counts()
+    c = result.counts
     click.echo(
         f"{c['rows_read']:,} rows read: {c['accepted']:,} accepted, {c['rejected']:,} rejected, "
         f"{c['duplicates_dropped']:,} duplicates dropped"

@@ -42,7 +42,6 @@ from __future__ import annotations
 import itertools
 import logging
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
@@ -72,7 +71,6 @@ __all__ = [
     "pair_codes",
     "pair_keys",
     "partitioned_pairs",
-    "write_gexf",
 ]
 log = logging.getLogger(__name__)
 
@@ -887,97 +885,3 @@ def to_networkx(result: CoordinationResult) -> nx.Graph:
     for a, b, w, k, types in result.graph.iter_rows():
         g.add_edge(a, b, weight=w, n_items=k, types=types)
     return g
-
-
-_GEXF_HEAD = """<?xml version="1.0" encoding="UTF-8"?>
-<gexf xmlns="http://www.gexf.net/1.2draft" version="1.2">
-<meta><creator>bot-analysis</creator><description>accounts that act together beyond chance</description></meta>
-<graph defaultedgetype="undirected" mode="static">
-<attributes class="node" mode="static">
-<attribute id="0" title="platform" type="string"/>
-<attribute id="1" title="account_id" type="string"/>
-<attribute id="2" title="n_comments" type="integer"/>
-<attribute id="3" title="community" type="integer"/>
-<attribute id="4" title="score" type="double"/>
-<attribute id="5" title="flagged" type="boolean"/>
-</attributes>
-<attributes class="edge" mode="static">
-<attribute id="0" title="types" type="string"/>
-<attribute id="1" title="n_items" type="integer"/>
-</attributes>
-<nodes>
-"""  # noqa: E501
-
-
-def _xml_attr(e: pl.Expr) -> pl.Expr:
-    """A quoted XML attribute value (``&``, ``<``, ``>``, ``"`` and line breaks escaped)."""
-    e = e.cast(pl.String).fill_null("")
-    for raw, esc in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;")):
-        e = e.str.replace_all(raw, esc, literal=True)
-    for raw, esc in (("\n", "&#10;"), ("\r", "&#13;"), ("\t", "&#9;")):
-        e = e.str.replace_all(raw, esc, literal=True)
-    return pl.concat_str(pl.lit('"'), e, pl.lit('"'))
-
-
-def write_gexf(
-    result: CoordinationResult, path: str | Path, flagged: set[str] | None = None
-) -> None:
-    """Write the account graph as GEXF 1.2 for Gephi.
-
-    Node attributes: platform, account_id, n_comments, community, score, flagged; edge
-    attributes: types, n_items; the edge weight is the pair's strength. Written directly
-    rather than through networkx, so that millions of edges take seconds.
-    """
-    nodes = set(result.graph["a"]) | set(result.graph["b"])
-    acc = result.accounts.filter(pl.col("node").is_in(list(nodes))).sort("node")
-    flagged = flagged or set()
-    # one vectorized pass per table: attribute values escaped in polars, not row by row
-    node_lines = acc.select(
-        pl.concat_str(
-            pl.lit("<node id="),
-            _xml_attr(pl.col("node")),
-            pl.lit(" label="),
-            _xml_attr(pl.col("node")),
-            pl.lit('><attvalues><attvalue for="0" value='),
-            _xml_attr(pl.col("platform")),
-            pl.lit('/><attvalue for="1" value='),
-            _xml_attr(pl.col("account_id")),
-            pl.lit('/><attvalue for="2" value="'),
-            pl.col("n_comments").cast(pl.Int64).cast(pl.String),
-            pl.lit('"/><attvalue for="3" value="'),
-            pl.col("community").fill_null(-1).cast(pl.Int64).cast(pl.String),
-            pl.lit('"/><attvalue for="4" value="'),
-            pl.col("coordination_score").cast(pl.Float64).cast(pl.String),
-            pl.lit('"/><attvalue for="5" value="'),
-            pl.when(pl.col("node").is_in(list(flagged)))
-            .then(pl.lit("true"))
-            .otherwise(pl.lit("false")),
-            pl.lit('"/></attvalues></node>'),
-        )
-    ).to_series()
-    edge_line = pl.concat_str(
-        pl.lit('<edge id="'),
-        pl.col("i").cast(pl.String),
-        pl.lit('" source='),
-        _xml_attr(pl.col("a")),
-        pl.lit(" target="),
-        _xml_attr(pl.col("b")),
-        pl.lit(' weight="'),
-        pl.col("weight").cast(pl.Float64).cast(pl.String),
-        pl.lit('"><attvalues><attvalue for="0" value='),
-        _xml_attr(pl.col("types")),
-        pl.lit('/><attvalue for="1" value="'),
-        pl.col("n_items").cast(pl.Int64).cast(pl.String),
-        pl.lit('"/></attvalues></edge>'),
-    )
-    edges = result.graph.with_row_index("i")
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(_GEXF_HEAD)
-        for line in node_lines:
-            fh.write(line + "\n")
-        fh.write("</nodes>\n<edges>\n")
-        # a slice of edges at a time: millions of edge lines are never held at once
-        for start in range(0, edges.height, 250_000):
-            lines = edges.slice(start, 250_000).select(edge_line).to_series()
-            fh.write("\n".join(lines.to_list()) + "\n")
-        fh.write("</edges>\n</graph>\n</gexf>\n")

@@ -13,14 +13,26 @@ from __future__ import annotations
 import csv
 import hashlib
 import sqlite3
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
 from .errors import InputError
 
-__all__ = ["DECISIONS", "ReviewStore", "fingerprint"]
+if TYPE_CHECKING:
+    from .campaigns import CampaignResult
+
+__all__ = [
+    "DECISIONS",
+    "ReviewStore",
+    "apply_decisions",
+    "carry_reviews",
+    "cluster_texts",
+    "fingerprint",
+]
 
 DECISIONS = ("confirmed", "false_positive", "unsure")
 _SCHEMA = """
@@ -146,8 +158,18 @@ class ReviewStore:
         return cl, cp, links
 
 
+def cluster_texts(comments: pl.DataFrame) -> pl.DataFrame:
+    """Each cluster's distinct normalized texts (cluster_id, text_norm): what decisions on
+    clusters are matched by."""
+    return (
+        comments.filter(pl.col("cluster_id").is_not_null())
+        .select("cluster_id", "text_norm")
+        .unique()
+    )
+
+
 def apply_decisions(
-    store: ReviewStore, campaigns: pl.DataFrame, comments: pl.DataFrame
+    store: ReviewStore, campaigns: pl.DataFrame, texts: pl.DataFrame
 ) -> tuple[pl.DataFrame, dict[str, str], set[str]]:
     """Carry stored decisions to this run's campaigns (by the content of their clusters).
 
@@ -157,11 +179,6 @@ def apply_decisions(
     """
     cl_dec, cp_dec, links = store.decisions()
     # every normalized text's fingerprint -> the clusters of this run that contain it
-    texts = (
-        comments.filter(pl.col("cluster_id").is_not_null())
-        .select("cluster_id", "text_norm")
-        .unique()
-    )
     fp_to_cluster: dict[str, set[str]] = {}
     for cid, tn in texts.iter_rows():
         fp_to_cluster.setdefault(fingerprint(tn), set()).add(cid)
@@ -187,3 +204,41 @@ def apply_decisions(
     )
     new = set(out.filter(pl.col("flagged") & (pl.col("review") == ""))["campaign_id"].to_list())
     return out, by_id, new
+
+
+def carry_reviews(
+    store_path: str | Path, result: CampaignResult, texts: pl.DataFrame
+) -> tuple[CampaignResult, dict[str, str], set[str]]:
+    """Carry the decisions of a review store into a run's campaigns.
+
+    Parameters
+    ----------
+    store_path : str or Path
+        The SQLite review store (created if missing).
+    result : CampaignResult
+        The campaign stage's result.
+    texts : polars.DataFrame
+        cluster_id, text_norm: the run's :func:`cluster_texts`.
+
+    Returns
+    -------
+    tuple
+        The campaign result with ``review`` and confirmed false positives unflagged, the
+        decision per campaign or cluster id, and the flagged ids never reviewed.
+    """
+    if result.campaigns.height == 0:
+        return result, {}, set()
+    store = ReviewStore(store_path)
+    try:
+        camp, by_id, new = apply_decisions(store, result.campaigns, texts)
+    finally:
+        store.close()
+    flagged = camp.filter(pl.col("flagged"))["campaign_id"].implode()
+    is_flagged = pl.col("campaign_id").is_in(flagged).alias("flagged")
+    carried = replace(
+        result,
+        campaigns=camp,
+        comment_campaign=result.comment_campaign.with_columns(is_flagged),
+        membership=result.membership.with_columns(is_flagged),
+    )
+    return carried, by_id, new

@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot_analysis.config import CoordinationConfig
-from bot_analysis.coordination import build_graph, co_action_events, co_action_pairs, write_gexf
+from bot_analysis.coordination import build_graph, co_action_events, co_action_pairs
+from bot_analysis.report.gexf import write_gexf
 
 T0 = datetime(2024, 10, 22, 12, tzinfo=UTC)
 WIN = {"text": 60.0, "link": 60.0, "hashtag": 60.0, "thread": 60.0, "share": 60.0, "reply": 60.0}
@@ -156,7 +157,8 @@ def test_significance_separates_an_operation_from_a_viral_link():
 def test_gexf_parses_back_with_networkx_and_plain_xml(tmp_path: Path):
     res = build_graph(_operation_and_crowd(), CoordinationConfig(window_s=WIN))
     p = tmp_path / "graph.gexf"
-    write_gexf(res, p, flagged={"vk:bot0"})
+    accounts = res.accounts.with_columns(flagged=pl.col("node") == "vk:bot0")
+    write_gexf(res.graph, accounts, p)
     g = nx.read_gexf(p)
     assert g.number_of_nodes() == 8
     assert g.nodes["vk:bot0"]["flagged"] is True

@@ -24,3 +24,20 @@ def test_every_command_has_help_with_an_example():
         assert cmd.help, name
         if name != "formats":
             assert "Example" in cmd.help, name
+
+
+def test_readme_notebook_example_runs(tmp_path, monkeypatch):
+    """The README's notebook example, run as a doctest from a folder with the sample data."""
+    import doctest
+    import re
+
+    readme = (ROOT / "README.md").read_text("utf-8")
+    example = re.search(r"### In a notebook.*?```python\n(.*?)```", readme, re.S)
+    assert example, "the README lost its notebook example"
+    (tmp_path / "sample_data").symlink_to(ROOT / "sample_data")
+    monkeypatch.chdir(tmp_path)
+    test = doctest.DocTestParser().get_doctest(example.group(1), {}, "README", "README.md", 0)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    runner.run(test)
+    assert runner.failures == 0 and runner.tries >= 6
+    assert (tmp_path / "reports" / "notebook" / "index.html").exists()

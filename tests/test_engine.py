@@ -11,12 +11,12 @@ import numpy as np
 import polars as pl
 import pytest
 
+from bot_analysis import analyze
 from bot_analysis.config import Config, IngestConfig
 from bot_analysis.engine import LocalEngine, make_engine
 from bot_analysis.errors import ConfigError
 from bot_analysis.ingest import read_inputs
 from bot_analysis.neardup import band_buckets, bucket_pairs, lsh_candidate_pairs, node_signatures
-from bot_analysis.pipeline import analyze
 from bot_analysis.text import shingle
 
 from .conftest import SAMPLE
@@ -26,14 +26,15 @@ DUMPS = SAMPLE / "dumps"
 
 def _outcome(result) -> dict[str, pl.DataFrame]:
     """What a reviewer gets: campaigns, clusters and flagged accounts (no timings)."""
-    camp = result.campaigns.campaigns
-    flagged = result.campaigns.membership.filter(pl.col("flagged")).select("campaign_id", "node")
+    flagged = result.accounts.filter(pl.col("flagged")).select(
+        "campaign_ids", "platform", "account_id"
+    )
     return {
-        "campaigns": camp.drop("top_clusters", strict=False),
-        "clusters": result.neardup.clusters,
-        "flagged_accounts": flagged.sort("campaign_id", "node"),
+        "campaigns": result.campaigns.drop("top_clusters", strict=False),
+        "clusters": result.clusters,
+        "flagged_accounts": flagged.sort("campaign_ids", "platform", "account_id"),
         "comment_cluster": result.comments.select("comment_id", "cluster_id"),
-        "edges": result.coordination.graph,
+        "edges": result.graph,
     }
 
 

@@ -329,12 +329,12 @@ def test_binary_input_and_bad_out_folders(tmp_path: Path):
 
 
 def test_internal_errors_print_no_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    import bot_analysis.pipeline as pipeline
+    from bot_analysis.result import Result
 
     def boom(*_a: object, **_k: object) -> None:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(pipeline, "write_outputs", boom)
+    monkeypatch.setattr(Result, "write", boom)
     res = CliRunner().invoke(
         cli, ["analyze", str(FIXTURES / "generic.csv"), "--out", str(tmp_path / "o"), "-q"]
     )
@@ -659,7 +659,7 @@ def _shape_rows(shape: str, n: int = 4_000) -> list[tuple[str, str, str, str, st
     ["one_account", "one_thread", "same_second", "punctuation", "many_hashtags", "huge_comment"],
 )
 def test_degenerate_shapes_analyze(tmp_path: Path, shape: str):
-    from bot_analysis.pipeline import analyze, write_outputs
+    from bot_analysis import analyze
 
     rows = _shape_rows(shape)
     path = tmp_path / f"{shape}.csv"
@@ -669,13 +669,14 @@ def test_degenerate_shapes_analyze(tmp_path: Path, shape: str):
         orient="row",
     ).write_csv(path)
     result = analyze([path])
-    c = result.ingest.counts()
+    c = result.counts
     assert c["accepted"] == len(rows)
     assert result.comments.height == len(rows)
-    camp = result.campaigns.campaigns
+    camp = result.campaigns
     assert camp["campaign_id"].n_unique() == camp.height
     assert camp.filter(pl.col("score").is_nan() | (pl.col("score") > 1)).height == 0
-    write_outputs(result, tmp_path / "out")
+    with result:
+        result.write(tmp_path / "out")
     assert (tmp_path / "out" / "index.html").exists()
 
 
@@ -694,7 +695,7 @@ def test_every_mappable_column_has_its_aliases():
 
 
 def test_a_reused_out_knows_every_file_a_run_writes(tmp_path: Path):
-    from bot_analysis.pipeline import OUTPUT_FILES
+    from bot_analysis.report.write import OUTPUT_FILES
 
     out = tmp_path / "out"
     code, output = _run("analyze", str(SAMPLE_DUMPS), "--out", str(out))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,7 +24,51 @@ from ..schema import REJECT_REASONS
 if TYPE_CHECKING:
     from ..engine import Engine
 
-__all__ = ["start_figures", "write_report"]
+__all__ = ["ReportData", "start_figures", "write_report"]
+
+
+@dataclass
+class ReportData:
+    """The tables the report shows (each as in the output file of the same name).
+
+    Attributes
+    ----------
+    comments : polars.DataFrame
+        The comment table with ``campaign_id`` and ``flagged``.
+    campaigns : polars.DataFrame
+        Every candidate campaign (with its list columns).
+    clusters : polars.DataFrame
+        clusters.csv's table.
+    accounts : polars.DataFrame
+        accounts.csv's table.
+    graph : polars.DataFrame
+        The account graph's edges (a, b, weight, ...).
+    bursts : polars.DataFrame
+        bursts.csv's table.
+    rejects : polars.DataFrame
+        rejects.csv's table.
+    members : polars.DataFrame
+        Per account of each flagged campaign, its evidence.
+    reviews : dict
+        The carried decision per campaign or cluster id.
+    new_ids : set or None
+        Flagged campaigns never reviewed (``None``: no review store given).
+    max_campaign_figures : int
+        How many of the strongest flagged campaigns get figures.
+    """
+
+    comments: pl.DataFrame
+    campaigns: pl.DataFrame
+    clusters: pl.DataFrame
+    accounts: pl.DataFrame
+    graph: pl.DataFrame
+    bursts: pl.DataFrame
+    rejects: pl.DataFrame
+    members: pl.DataFrame
+    reviews: dict[str, str] = field(default_factory=dict)
+    new_ids: set[str] | None = None
+    max_campaign_figures: int = 12
+
 
 # Sort a table by a clicked header (numbers numerically); the page works without it.
 _SCRIPT = (
@@ -41,23 +86,27 @@ def _data_uri(path: Path) -> str:
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 
-def start_figures(
-    comments: pl.DataFrame,
-    campaigns: pl.DataFrame,
-    accounts: pl.DataFrame,
-    graph_edges: pl.DataFrame,
-    bursts: pl.DataFrame,
-    out: Path,
-    engine: Engine | None = None,
-    max_campaign_figures: int = 12,
-) -> dict[str, Any]:
+def start_figures(data: ReportData, out: Path, engine: Engine | None = None) -> dict[str, Any]:
     """Submit every figure of the report as a task of ``engine`` and return the handles.
 
     Rendering then overlaps whatever the caller does next (writing the tables);
     :func:`write_report` waits for them. The ``max_campaign_figures`` highest-scoring flagged
     campaigns get a timeline and a graph figure. Each task gets only the columns it draws.
+
+    Parameters
+    ----------
+    data : ReportData
+        What the report shows.
+    out : Path
+        The output folder (figures go to its ``figures/``).
+    engine : Engine, optional
+        Where the figures render (default: in this process).
     """
     from ..engine import LocalEngine
+
+    comments, campaigns, accounts = data.comments, data.campaigns, data.accounts
+    graph_edges, bursts = data.graph, data.bursts
+    max_campaign_figures = data.max_campaign_figures
 
     engine = engine or LocalEngine(1)
     fig_dir = out / "figures"
@@ -157,41 +206,36 @@ def _flagged(campaigns: pl.DataFrame) -> pl.DataFrame:
 
 
 def write_report(
-    run: dict[str, Any],
-    comments: pl.DataFrame,
-    campaigns: pl.DataFrame,
-    clusters: pl.DataFrame,
-    accounts: pl.DataFrame,
-    graph_edges: pl.DataFrame,
-    bursts: pl.DataFrame,
-    rejects: pl.DataFrame,
-    out: Path,
-    reviews: dict[str, str] | None = None,
-    new_ids: set[str] | None = None,
-    max_campaign_figures: int = 12,
-    engine: Engine | None = None,
-    figures: dict[str, Any] | None = None,
-    evidence: pl.DataFrame | None = None,
+    run: dict[str, Any], data: ReportData, out: Path, figures: dict[str, Any] | None = None
 ) -> Path:
     """Write ``out/index.html`` and ``out/figures/*.png`` and return the HTML path.
 
     Every flagged campaign gets its card, so a dump with a hundred campaigns stays a page a
-    reviewer can open; the strongest get figures (see :func:`start_figures`, whose result
-    ``figures`` is, when the caller started them earlier).
+    reviewer can open; the strongest get figures.
+
+    Parameters
+    ----------
+    run : dict
+        run.json's content (counts, files, parameters, timings).
+    data : ReportData
+        What the report shows.
+    out : Path
+        The output folder.
+    figures : dict, optional
+        What :func:`start_figures` returned, when the caller started the figures earlier.
     """
     import jinja2
 
     if figures is None:
-        figures = start_figures(
-            comments, campaigns, accounts, graph_edges, bursts, out, engine, max_campaign_figures
-        )
+        figures = start_figures(data, out)
     engine = figures["engine"]
-    reviews = reviews or {}
+    comments, campaigns, accounts = data.comments, data.campaigns, data.accounts
+    reviews, new_ids, evidence = data.reviews, data.new_ids, data.members
     flagged_rows = _flagged(campaigns)
     flagged_items = []
     by_campaign = figures["by_campaign"]
     why = {}  # campaign -> its accounts with their evidence, strongest first
-    if evidence is not None and evidence.height:
+    if evidence.height:
         for (cid,), g in evidence.group_by(["campaign_id"]):
             why[cid] = g.sort(["talking_point_share", "node"], descending=[True, False]).to_dicts()
     for c in flagged_rows.iter_rows(named=True):
@@ -235,8 +279,8 @@ def write_report(
         for which in (~is_auto, is_auto)
     )
     rej = []
-    if rejects.height:
-        for (reason,), g in rejects.group_by(["reason"], maintain_order=True):
+    if data.rejects.height:
+        for (reason,), g in data.rejects.group_by(["reason"], maintain_order=True):
             rej.append(
                 {
                     "reason": reason,
@@ -280,7 +324,7 @@ def write_report(
         flagged=flagged_items,
         considered=considered,
         automation=automation,
-        clusters=clusters.head(30).to_dicts(),
+        clusters=data.clusters.head(30).to_dicts(),
         rejects=rej,
         figures=[{"src": _data_uri(p), "alt": alt} for p, alt in figs],
         script=_SCRIPT,
