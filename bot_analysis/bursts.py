@@ -21,10 +21,17 @@ import numpy as np
 import polars as pl
 
 if TYPE_CHECKING:
-    from .config import CampaignConfig
+    from .config import BurstConfig
     from .engine import Engine
 
-__all__ = ["BurstJob", "burst_states", "bursts_table", "finish_bursts", "start_bursts"]
+__all__ = [
+    "BurstJob",
+    "burst_states",
+    "bursts_table",
+    "candidate_bursts",
+    "finish_bursts",
+    "start_bursts",
+]
 
 
 def burst_states(
@@ -295,7 +302,7 @@ class BurstJob:
     span_us: tuple[int, int]
 
 
-def start_bursts(comments: pl.DataFrame, cfg: CampaignConfig, engine: Engine) -> BurstJob:
+def start_bursts(comments: pl.DataFrame, cfg: BurstConfig, engine: Engine) -> BurstJob:
     """Submit the bursts of the whole dump, each sizeable cluster and each busy thread.
 
     A worker finds them while this process builds the graph; the campaigns' series share
@@ -305,7 +312,7 @@ def start_bursts(comments: pl.DataFrame, cfg: CampaignConfig, engine: Engine) ->
     ----------
     comments : polars.DataFrame
         The comment table with ``cluster_id``.
-    cfg : CampaignConfig
+    cfg : BurstConfig
         The burst parameters and the sizes that make a cluster or thread a series.
     engine : Engine
         Where the task runs.
@@ -314,9 +321,9 @@ def start_bursts(comments: pl.DataFrame, cfg: CampaignConfig, engine: Engine) ->
     t = c["created_at"].dt.epoch("us")
     span = (int(t.min()), int(t.max())) if c.height else (0, 0)
     big_clusters = (
-        c.group_by("cluster_id").len().filter(pl.col("len") >= cfg.burst_min_cluster_comments)
+        c.group_by("cluster_id").len().filter(pl.col("len") >= cfg.min_cluster_comments)
     )["cluster_id"]
-    busy = (c.group_by("thread_id").len().filter(pl.col("len") >= cfg.burst_min_thread_comments))[
+    busy = (c.group_by("thread_id").len().filter(pl.col("len") >= cfg.min_thread_comments))[
         "thread_id"
     ]
     series = pl.concat(
@@ -353,38 +360,52 @@ def _series(frame: pl.DataFrame, name: str | pl.Expr, kind: str) -> pl.DataFrame
     )
 
 
-def _burst_args(cfg: CampaignConfig, span: tuple[int, int]) -> tuple[Any, ...]:
-    return (cfg.bin_s, cfg.burst_levels, cfg.burst_s, cfg.burst_gamma, span)
+def _burst_args(cfg: BurstConfig, span: tuple[int, int]) -> tuple[Any, ...]:
+    return (cfg.bin_s, cfg.levels, cfg.s, cfg.gamma, span)
 
 
-def finish_bursts(
-    job: BurstJob,
-    comments: pl.DataFrame,
-    comment_campaign: pl.DataFrame,
-    cfg: CampaignConfig,
-    engine: Engine,
+def candidate_bursts(
+    candidates: pl.DataFrame, cfg: BurstConfig, span_us: tuple[int, int]
 ) -> pl.DataFrame:
-    """bursts.csv: the dump's, each sizeable cluster's, campaign's and busy thread's bursts.
+    """The bursts of each campaign candidate's comments, on the dump's bins.
 
-    In that order: the campaigns' found here, the rest gathered from ``job``.
+    A candidate is bursty against the whole time span; its burstiness sub-score and the
+    bursts the report draws for its campaign are these.
+
+    Parameters
+    ----------
+    candidates : polars.DataFrame
+        ``cand`` (the candidate) and ``created_at`` of each of its comments.
+    cfg : BurstConfig
+        The burst parameters.
+    span_us : tuple of int
+        The dump's first and last time (see :class:`BurstJob`).
+    """
+    series = candidates.select(
+        pl.col("cand").alias("series"),
+        pl.lit("campaign").alias("kind"),
+        pl.col("created_at").alias("t"),
+    )
+    return bursts_table(series, *_burst_args(cfg, span_us))
+
+
+def finish_bursts(job: BurstJob, campaigns: pl.DataFrame, engine: Engine) -> pl.DataFrame:
+    """bursts.csv: the dump's, each sizeable cluster's, campaign's and busy thread's bursts.
 
     Parameters
     ----------
     job : BurstJob
         What :func:`start_bursts` returned.
-    comments : polars.DataFrame
-        The comment table.
-    comment_campaign : polars.DataFrame
-        platform, comment_id, campaign_id: each campaign's comments.
-    cfg : CampaignConfig
-        The burst parameters.
+    campaigns : polars.DataFrame
+        The campaigns' bursts (:func:`candidate_bursts`, series named by campaign id).
     engine : Engine
         The engine ``job`` runs on.
     """
-    camp_comments = comments.join(comment_campaign, on=["platform", "comment_id"])
-    series = _series(camp_comments, "campaign_id", "campaign")
-    camp = bursts_table(series, *_burst_args(cfg, job.span_us))
     rest = engine.gather([job.handle])[0]
     return pl.concat(
-        [rest.filter(pl.col("kind") != "thread"), camp, rest.filter(pl.col("kind") == "thread")]
+        [
+            rest.filter(pl.col("kind") != "thread"),
+            campaigns,
+            rest.filter(pl.col("kind") == "thread"),
+        ]
     )

@@ -31,18 +31,24 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import networkx as nx
 import numpy as np
 import polars as pl
 
-from .bursts import bursts_table
-from .config import SUBSCORES, CampaignConfig
+from .bursts import candidate_bursts
+from .config import SUBSCORES, BurstConfig, CampaignConfig
 from .coordination import CoordinationResult, replied_to
 from .schema import is_repost
 
-__all__ = ["CampaignResult", "assemble_campaigns"]
+__all__ = [
+    "CampaignResult",
+    "Candidates",
+    "assemble_campaigns",
+    "find_candidates",
+    "score_candidates",
+]
 log = logging.getLogger(__name__)
 
 _BEHAVIOUR = ("synchrony", "volume_concentration")
@@ -87,6 +93,37 @@ class CampaignResult:
     """Per account of a flagged campaign: node, campaign_id, talking_point_share (its comments'
     share on the campaign's shared talking points) and evidence (its strongest co-actions
     with the campaign's other accounts: with whom, on what, how close, the p-value)."""
+    bursts: pl.DataFrame = field(default_factory=pl.DataFrame)
+    """Each campaign's bursts (series: its campaign id), those its burstiness was scored on."""
+
+
+@dataclass
+class Candidates:
+    """Campaign candidates before scoring.
+
+    Attributes
+    ----------
+    comments : polars.DataFrame
+        ``cand`` and the columns scoring reads, per comment of each candidate (a comment
+        may belong to several).
+    informative : polars.DataFrame
+        The informative clusters' ids (and re-shared posts').
+    items : polars.DataFrame
+        cand, item: the rare links and hashtags of each candidate.
+    inside : polars.DataFrame
+        Each candidate's synchrony and testable co-actions inside it.
+    carried : polars.DataFrame
+        Per platform, which optional sub-scores its data can carry.
+    n_dump : int
+        Comments in the dump (for summaries).
+    """
+
+    comments: pl.DataFrame
+    informative: pl.DataFrame
+    items: pl.DataFrame
+    inside: pl.DataFrame
+    carried: pl.DataFrame
+    n_dump: int
 
 
 def _cid(nodes: list[str]) -> str:
@@ -114,23 +151,24 @@ def _campaign_ids(df: pl.DataFrame) -> list[str]:
     return out
 
 
-def assemble_campaigns(
+def find_candidates(
     comments: pl.DataFrame,
     clusters: pl.DataFrame,
     coord: CoordinationResult,
     cfg: CampaignConfig,
-) -> CampaignResult:
-    """Assemble, score and explain campaign candidates.
+) -> Candidates:
+    """Assemble campaign candidates: communities, large clusters, slot templates.
 
     Parameters
     ----------
-    comments : pl.DataFrame
-        Canonical comments with the neardup columns.
-    clusters : pl.DataFrame
+    comments : polars.DataFrame
+        Canonical comments with the near-duplicate columns.
+    clusters : polars.DataFrame
         The near-duplicate clusters table.
     coord : CoordinationResult
-        Accounts with ``coordination_score`` and ``community``.
+        Accounts with ``coordination_score`` and ``community``, the graph and its tests.
     cfg : CampaignConfig
+        The campaign parameters.
     """
     null = pl.lit(None, dtype=pl.String)
     cols = comments.columns
@@ -318,15 +356,45 @@ def assemble_campaigns(
     )
     cand = pl.concat([comm_comments, clus_comments, tpl_comments], how="vertical")
     if cand.height == 0:
-        return _empty()
+        empty = pl.DataFrame()
+        return Candidates(cand, inf, empty, empty, empty, comments.height)
     # rare items again over each candidate's final accounts (the joined ones included)
     items = _rare_items(
         c, cand.select("node", "cand").unique(), cfg.min_sharing_accounts, cfg.rare_item_share
     )
-    inside = _inside_strength(cand, coord.graph, coord.edges)
-    t = comments["created_at"].dt.epoch("us")
-    span = (int(t.min()), int(t.max())) if comments.height else None  # type: ignore[arg-type]
-    scored = _score(cand, inf, items, cfg, _carried(c), inside, comments.height, span)
+    return Candidates(
+        comments=cand,
+        informative=inf,
+        items=items,
+        inside=_inside_strength(cand, coord.graph, coord.edges),
+        carried=_carried(c),
+        n_dump=comments.height,
+    )
+
+
+def score_candidates(
+    cands: Candidates, bursts: pl.DataFrame, coord: CoordinationResult, cfg: CampaignConfig
+) -> CampaignResult:
+    """Score, flag and explain the candidates; one campaign per comment.
+
+    Parameters
+    ----------
+    cands : Candidates
+        What :func:`find_candidates` returned.
+    bursts : polars.DataFrame
+        Each candidate's bursts (:func:`~bot_analysis.bursts.candidate_bursts`): its
+        burstiness sub-score, and the campaign's bursts in the report.
+    coord : CoordinationResult
+        The account graph and its tests (the evidence against each account).
+    cfg : CampaignConfig
+        The scoring parameters.
+    """
+    cand = cands.comments
+    if cand.height == 0:
+        return replace(_empty(), bursts=bursts)
+    scored = _score(
+        cand, cands.informative, cands.items, cfg, cands.carried, cands.inside, cands.n_dump, bursts
+    )
     # one campaign per comment: the highest-scoring candidate that holds it
     comment_campaign = (
         cand.join(scored.select("cand", "campaign_id", "score", "flagged"), on="cand")
@@ -349,13 +417,44 @@ def assemble_campaigns(
         "flagged_comments": int(comment_campaign["flagged"].sum()),
     }
     log.info("campaigns: %d candidates, %d flagged", campaigns.height, stats["flagged"])
+    ids = dict(scored.select("cand", "campaign_id").iter_rows())
     return CampaignResult(
         campaigns,
         membership,
         comment_campaign,
         stats,
-        _evidence(cand, scored, inf, coord, cfg.min_sharing_accounts),
+        _evidence(cand, scored, cands.informative, coord, cfg.min_sharing_accounts),
+        bursts.with_columns(pl.col("series").replace_strict(ids, return_dtype=pl.String)),
     )
+
+
+def assemble_campaigns(
+    comments: pl.DataFrame,
+    clusters: pl.DataFrame,
+    coord: CoordinationResult,
+    cfg: CampaignConfig,
+    bursts: BurstConfig | None = None,
+) -> CampaignResult:
+    """Find, score and explain campaign candidates in one call (the stages of a run).
+
+    Parameters
+    ----------
+    comments : polars.DataFrame
+        Canonical comments with the near-duplicate columns.
+    clusters : polars.DataFrame
+        The near-duplicate clusters table.
+    coord : CoordinationResult
+        The coordination stage's result.
+    cfg : CampaignConfig
+        The campaign parameters.
+    bursts : BurstConfig, optional
+        The burst parameters (default: the defaults).
+    """
+    cands = find_candidates(comments, clusters, coord, cfg)
+    t = comments["created_at"].dt.epoch("us")
+    span = (int(t.min()), int(t.max())) if comments.height else (0, 0)  # type: ignore[arg-type]
+    cb = candidate_bursts(cands.comments, bursts or BurstConfig(), span)
+    return score_candidates(cands, cb, coord, cfg)
 
 
 def _item_label(kind: pl.Expr, item: pl.Expr, text: pl.Expr) -> pl.Expr:
@@ -777,8 +876,8 @@ def _score(
     cfg: CampaignConfig,
     carried: pl.DataFrame,
     synchrony: pl.DataFrame,
-    n_dump: int = 0,
-    span_us: tuple[int, int] | None = None,
+    n_dump: int,
+    bt: pl.DataFrame,
 ) -> pl.DataFrame:
     w = dict(cfg.weights)
     inf_set = inf["cluster_id"].implode()
@@ -842,19 +941,6 @@ def _score(
         .filter(pl.col("k") >= 2)
         .group_by("cand")
         .len()
-    )
-    # burstiness: Kleinberg on each candidate's own hourly series
-    bt = bursts_table(
-        cand.select(
-            pl.col("cand").alias("series"),
-            pl.lit("campaign").alias("kind"),
-            pl.col("created_at").alias("t"),
-        ),
-        cfg.bin_s,
-        cfg.burst_levels,
-        cfg.burst_s,
-        cfg.burst_gamma,
-        span_us,  # the dump's bins: a candidate is bursty against the whole time span
     )
     in_burst = (
         bt.group_by("series")

@@ -17,6 +17,7 @@ from .errors import ConfigError
 from .schema import CANONICAL_SCHEMA, OPTIONAL_SCHEMA
 
 __all__ = [
+    "BurstConfig",
     "CampaignConfig",
     "Config",
     "CoordinationConfig",
@@ -339,17 +340,39 @@ class CoordinationConfig:
 
 
 @dataclass(frozen=True)
-class CampaignConfig:
-    """Parameters of burst detection and campaign scoring."""
+class BurstConfig:
+    """Parameters of burst detection (Kleinberg): one grid of bins for every series."""
 
     bin_s: int = 3600
-    """Burst detection bins (seconds): an hour resolves a two-day burst into 48 bins."""
-    burst_levels: int = 3
-    """Kleinberg automaton states (base, burst, strong burst)."""
-    burst_s: float = 3.0
+    """Bin width (seconds): an hour resolves a two-day burst into 48 bins. Every series (the
+    dump, clusters, threads, campaign candidates) shares the bins of the dump's time span."""
+    levels: int = 3
+    """Automaton states (base, burst, strong burst)."""
+    s: float = 3.0
     """Rate ratio between consecutive burst states."""
-    burst_gamma: float = 1.0
+    gamma: float = 1.0
     """Cost of moving up one burst level, in units of ln(number of bins)."""
+    min_cluster_comments: int = 10
+    """The report's burst series: clusters with at least this many comments ..."""
+    min_thread_comments: int = 20
+    """... and threads with at least this many (campaign candidates are series whatever
+    their size: their burstiness is a sub-score)."""
+
+    def __post_init__(self) -> None:
+        _check_types(self, "bursts")
+        if self.bin_s < 60:
+            raise bad_value("bursts.bin_s", self.bin_s, "an int >= 60")
+        _in_range("bursts.levels", self.levels, 2)
+        _in_range("bursts.s", self.s, 1.01)
+        _in_range("bursts.gamma", self.gamma, 0)
+        _in_range("bursts.min_cluster_comments", self.min_cluster_comments, 2)
+        _in_range("bursts.min_thread_comments", self.min_thread_comments, 2)
+
+
+@dataclass(frozen=True)
+class CampaignConfig:
+    """Parameters of campaign assembly and scoring."""
+
     flag_threshold: float = 0.55
     """A candidate is flagged as a campaign when its score reaches this (0-1)."""
     min_accounts: int = 3
@@ -372,10 +395,6 @@ class CampaignConfig:
     template_share: float = 0.5
     """A candidate with at least this share of slot-template texts is automation, not a
     campaign (never flagged)."""
-    burst_min_cluster_comments: int = 10
-    """The report's burst series: clusters with at least this many comments ..."""
-    burst_min_thread_comments: int = 20
-    """... and threads with at least this many."""
     weights: tuple[tuple[str, float], ...] = (
         ("text_similarity", 0.25),
         ("synchrony", 0.35),
@@ -392,18 +411,11 @@ class CampaignConfig:
         _check_keys("campaigns.weights", self.weights, SUBSCORES, every=True)
         for k, w in self.weights:
             _in_range(f"campaigns.weights.{k}", w, 0, 1)
-        _in_range("campaigns.burst_levels", self.burst_levels, 2)
-        _in_range("campaigns.burst_s", self.burst_s, 1.01)
-        _in_range("campaigns.burst_gamma", self.burst_gamma, 0)
         _in_range("campaigns.min_accounts", self.min_accounts, 1)
         _in_range("campaigns.min_cluster_accounts", self.min_cluster_accounts, 1)
         _in_range("campaigns.min_sharing_accounts", self.min_sharing_accounts, 2)
         for name in ("rare_item_share", "dominated_share", "same_accounts_share", "template_share"):
             _in_range(f"campaigns.{name}", getattr(self, name), 0, 1)
-        _in_range("campaigns.burst_min_cluster_comments", self.burst_min_cluster_comments, 2)
-        _in_range("campaigns.burst_min_thread_comments", self.burst_min_thread_comments, 2)
-        if self.bin_s < 60:
-            raise bad_value("campaigns.bin_s", self.bin_s, "an int >= 60")
         if not 0 < self.flag_threshold <= 1:
             raise bad_value("campaigns.flag_threshold", self.flag_threshold, "in (0, 1]")
         total = sum(w for _, w in self.weights)
@@ -433,6 +445,7 @@ class Config:
     ingest: IngestConfig = field(default_factory=IngestConfig)
     neardup: NearDupConfig = field(default_factory=NearDupConfig)
     coordination: CoordinationConfig = field(default_factory=CoordinationConfig)
+    bursts: BurstConfig = field(default_factory=BurstConfig)
     campaigns: CampaignConfig = field(default_factory=CampaignConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
     work_dir: str | None = None
@@ -466,8 +479,24 @@ _SECTIONS = {
     "ingest": IngestConfig,
     "neardup": NearDupConfig,
     "coordination": CoordinationConfig,
+    "bursts": BurstConfig,
     "campaigns": CampaignConfig,
     "report": ReportConfig,
+}
+
+
+# keys of earlier versions and where they live now (a config file that names one is told)
+_MOVED = {
+    "campaigns.bin_s": "campaigns.bin_s is bursts.bin_s",
+    "campaigns.burst_levels": "campaigns.burst_levels is bursts.levels",
+    "campaigns.burst_s": "campaigns.burst_s is bursts.s",
+    "campaigns.burst_gamma": "campaigns.burst_gamma is bursts.gamma",
+    "campaigns.burst_min_cluster_comments": (
+        "campaigns.burst_min_cluster_comments is bursts.min_cluster_comments"
+    ),
+    "campaigns.burst_min_thread_comments": (
+        "campaigns.burst_min_thread_comments is bursts.min_thread_comments"
+    ),
 }
 
 
@@ -486,6 +515,9 @@ def _apply(cfg: Config, changes: dict[str, Any]) -> Config:
         current = getattr(cfg, section)
         known = {f.name for f in dataclasses.fields(current)}
         unknown = set(values) - known
+        moved = sorted(_MOVED.get(f"{section}.{k}", "") for k in unknown) if unknown else []
+        if any(moved):
+            raise ConfigError(f"these keys moved: {', '.join(m for m in moved if m)}")
         if unknown:
             raise ConfigError(
                 f"unknown key(s) {sorted(unknown)} in [{section}]; known: {sorted(known)}"

@@ -132,8 +132,8 @@ def analyze(
     Result
         The tables of the output contract; ``result.write(out)`` writes them.
     """
-    from .bursts import finish_bursts, start_bursts
-    from .campaigns import assemble_campaigns
+    from .bursts import candidate_bursts, finish_bursts, start_bursts
+    from .campaigns import find_candidates, score_candidates
     from .coordination import build_graph
     from .engine import LocalEngine
     from .neardup import find_clusters
@@ -153,18 +153,19 @@ def analyze(
         result.comments = spill_derived(nd.comments, result.spill)
         clusters, result.stats["neardup"] = nd.clusters, nd.stats
         del nd  # its comment table would keep the spilled columns in memory
-        bursts = start_bursts(result.comments, cfg.campaigns, engine)
+        bursts = start_bursts(result.comments, cfg.bursts, engine)
     with _stage(result, "coordination"):
         say("coordination", 0, None, info="co-action graph")
         co = build_graph(result.comments, cfg.coordination, cfg.seed, engine)
     with _stage(result, "campaigns"):
         say("campaigns", 0, None, info="bursts and campaigns")
-        cp = assemble_campaigns(result.comments, clusters, co, cfg.campaigns)
+        cands = find_candidates(result.comments, clusters, co, cfg.campaigns)
+        # the candidates' bursts: their burstiness, and their campaigns' bursts in the report
+        cand_bursts = candidate_bursts(cands.comments, cfg.bursts, bursts.span_us)
+        cp = score_candidates(cands, cand_bursts, co, cfg.campaigns)
         if texts is not None:
             cp, result.reviews, result.new_ids = carry_reviews(review_store, cp, texts)
-        result.bursts = finish_bursts(
-            bursts, result.comments, cp.comment_campaign, cfg.campaigns, engine
-        )
+        result.bursts = finish_bursts(bursts, cp.bursts, engine)
     with _stage(result, "tables"):
         _tables(result, clusters, co, cp)
     result.stats |= {"coordination": co.stats, "campaigns": cp.stats}

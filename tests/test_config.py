@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot_analysis.config import (
+    BurstConfig,
     CampaignConfig,
     Config,
     CoordinationConfig,
@@ -24,6 +25,7 @@ SECTIONS = {
     "ingest": IngestConfig,
     "neardup": NearDupConfig,
     "coordination": CoordinationConfig,
+    "bursts": BurstConfig,
     "campaigns": CampaignConfig,
     "report": ReportConfig,
 }
@@ -60,8 +62,12 @@ def test_every_field_rejects_a_wrong_type(section: str, name: str):
         (CampaignConfig, "dominated_share", -0.1),
         (CampaignConfig, "template_share", 2.0),
         (CampaignConfig, "same_accounts_share", 1.5),
-        (CampaignConfig, "burst_min_cluster_comments", 1),
-        (CampaignConfig, "burst_min_thread_comments", 0),
+        (BurstConfig, "min_cluster_comments", 1),
+        (BurstConfig, "min_thread_comments", 0),
+        (BurstConfig, "bin_s", 30),
+        (BurstConfig, "levels", 1),
+        (BurstConfig, "s", 1.0),
+        (BurstConfig, "gamma", -1.0),
         (ReportConfig, "max_campaign_figures", -1),
     ],
 )
@@ -85,7 +91,7 @@ def test_thresholds_come_from_toml_and_are_recorded(tmp_path: Path):
         "[neardup]\ntemplate_min_fills = 4\n"
         "[coordination]\nfdr = 0.05\nfull_significance = 8.0\nscore_scale = 2.5\n"
         "[campaigns]\nmin_sharing_accounts = 4\nrare_item_share = 0.9\n"
-        "burst_min_thread_comments = 30\n",
+        "[bursts]\nmin_thread_comments = 30\n",
         encoding="utf-8",
     )
     cfg = load_config(toml)
@@ -93,7 +99,7 @@ def test_thresholds_come_from_toml_and_are_recorded(tmp_path: Path):
     assert (cfg.coordination.fdr, cfg.coordination.full_significance) == (0.05, 8.0)
     assert cfg.coordination.score_scale == 2.5
     assert (cfg.campaigns.min_sharing_accounts, cfg.campaigns.rare_item_share) == (4, 0.9)
-    assert cfg.campaigns.burst_min_thread_comments == 30
+    assert cfg.bursts.min_thread_comments == 30
     # run.json's parameters are the whole config: every field of every section, by name
     recorded = json.loads(json.dumps(dataclasses.asdict(cfg), default=str))
     for section, cls in SECTIONS.items():
@@ -123,3 +129,10 @@ def test_the_report_section_from_toml(tmp_path: Path):
     toml = tmp_path / "c.toml"
     toml.write_text("[report]\nmax_campaign_figures = 3\n", encoding="utf-8")
     assert load_config(toml).report.max_campaign_figures == 3
+
+
+def test_a_key_that_moved_says_where_it_lives_now(tmp_path: Path):
+    toml = tmp_path / "c.toml"
+    toml.write_text("[campaigns]\nbin_s = 900\nburst_gamma = 2.0\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"campaigns.bin_s is bursts.bin_s.*bursts.gamma"):
+        load_config(toml)

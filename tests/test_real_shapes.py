@@ -275,7 +275,7 @@ def test_truncated_zip_member(tmp_path: Path):
         ('[ingest]\nmapping = [["txt", "body"]]', "ingest.mapping"),
         ("seed = true", "seed"),
         ("neardup = 5", "neardup"),
-        ("[campaigns]\nbin_s = 3600.5", "campaigns.bin_s"),
+        ("[bursts]\nbin_s = 3600.5", "bursts.bin_s"),
     ],
 )
 def test_bad_config_is_one_error_line(tmp_path: Path, toml: str, key: str):
