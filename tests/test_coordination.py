@@ -214,7 +214,7 @@ def test_window_pairs_equal_the_brute_force_rule(events, max_neighbours):
 @settings(max_examples=60, deadline=None)
 @given(values=st.lists(st.integers(0, 40), max_size=200), min_count=st.integers(1, 4))
 def test_count_sorted_equals_numpy_unique(values, min_count):
-    from bot_analysis._kernels import KIND_MASK, count_sorted
+    from bot_analysis.coordination._kernels import KIND_MASK, count_sorted
 
     keys = np.sort(np.array(values, dtype=np.int64))
     kept, counts, n_distinct, low = count_sorted(keys, min_count)

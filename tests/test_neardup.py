@@ -16,14 +16,14 @@ from hypothesis import strategies as st
 
 from bot_analysis.config import NearDupConfig
 from bot_analysis.neardup import find_clusters, lsh_candidate_pairs, lsh_params, minhash_signatures
-from bot_analysis.scenario import texts as T
-from bot_analysis.text import (
+from bot_analysis.neardup.text import (
     extract_hashtags,
     extract_urls,
     normalize_text,
     normalize_texts,
     shingle,
 )
+from bot_analysis.scenario import texts as T
 
 from .conftest import SAMPLE
 
@@ -98,8 +98,8 @@ def _fmix(h: int) -> int:
 
 
 def _shingles_reference(text: str, min_words: int, ngrams: tuple[int, ...], char_n: int):
-    """The shingle rules of bot_analysis.text, one text at a time in plain Python."""
-    from bot_analysis.text import _NUM_HASH, _POS_MULT
+    """The shingle rules of bot_analysis.neardup.text, one text at a time in plain Python."""
+    from bot_analysis.neardup.text import _NUM_HASH, _POS_MULT
 
     mult = [int(m) for m in _POS_MULT]
     tokens = [t for t in text.split(" ") if t]

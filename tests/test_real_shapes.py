@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from bot_analysis.cli import cli
 from bot_analysis.ingest import read_inputs
-from bot_analysis.text import normalize_texts
+from bot_analysis.neardup.text import normalize_texts
 
 from .conftest import FIXTURES, SAMPLE
 
@@ -479,7 +479,7 @@ def _kernels_without_locators(tmp_path: Path, allow_temp: bool) -> str:
 from numba.core import caching
 caching.CacheImpl._locator_classes = {locators}
 import numpy as np
-from bot_analysis import _kernels
+from bot_analysis.coordination import _kernels
 keys = np.array([1, 1, 2, 5, 5, 5], dtype=np.int64)
 values, counts, n_distinct, _ = _kernels.count_sorted(keys, 2)
 assert values.tolist() == [1, 5] and counts.tolist() == [2, 3] and n_distinct == 3

@@ -49,6 +49,8 @@ import numpy as np
 import polars as pl
 from scipy.special import gammainc
 
+from ..config import KINDS, CoordinationConfig
+from ..schema import is_repost
 from ._kernels import (
     KIND_BITS,
     KIND_MASK,
@@ -56,11 +58,9 @@ from ._kernels import (
     window_pair_keys,
     window_pairs_per_run,
 )
-from .config import KINDS, CoordinationConfig
-from .schema import is_repost
 
 if TYPE_CHECKING:
-    from .engine import Engine
+    from ..engine import Engine
 
 __all__ = [
     "CoordinationResult",
@@ -617,7 +617,7 @@ def partitioned_pairs(
     exactly the pairs of the whole. The local engine pairs in this process, partition by
     partition: numpy on integer codes is faster than shipping them to worker processes.
     """
-    from .engine import LocalEngine
+    from ..engine import LocalEngine
 
     args = (window_us, max_neighbours, _node_bits(ev))
     if len(ev.ic) < 2:
@@ -823,7 +823,7 @@ def _communities(g: nx.Graph, seed: int, engine: Engine | None = None) -> list[s
     as they are. Each component's Louvain sees its nodes and edges in the order the whole
     graph gives them, wherever it runs, so the communities are the same on every engine.
     """
-    from .engine import LocalEngine
+    from ..engine import LocalEngine
 
     # Louvain iterates sets of nodes: with str nodes that order follows Python's per-process
     # hash seed, so it runs on int labels (whose hashes are fixed) for run-to-run equal results.

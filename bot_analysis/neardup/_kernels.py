@@ -1,77 +1,34 @@
-"""Compiled inner loops (numba) for the steps that numpy can only do in many passes.
+"""Compiled inner loops of the near-duplicate stage (numba): shingling, MinHash, LSH bucket
+pairs and the rounds of the cohesion split.
 
-Each is a loop that numpy would run as one pass per permutation, per neighbour distance or
-per round, over arrays that do not fit the cache: MinHash, shingling, LSH bucket pairs,
-co-action window pairs, counting sorted keys, and the rounds of the cohesion split.
-Kernels that fill a row range ``[lo, hi)`` of preallocated output release the GIL, so
-:func:`run_rows` splits them over threads. Kernels are compiled on first use and cached on
-disk (numba's ``cache=True``): later runs and worker processes load them in milliseconds.
 Each gives exactly what the numpy or plain-Python rule it replaced gives; the tests check
 them against datasketch, scipy and plain Python.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
-from typing import Any
-
-import numba
 import numpy as np
+
+from .._numba import M32, njit, run_end
 
 __all__ = [
     "bucket_pair_keys",
     "components_and_centres",
     "count_equal",
-    "count_sorted",
     "keep_edges",
     "minhash_rows",
-    "run_rows",
     "shingle_codes",
-    "window_pair_keys",
 ]
-
-
-_M32 = 0xFFFFFFFF
-#: Bits of the co-action kind in a packed pair key (the low bits): room for eight kinds.
-KIND_BITS = 3
-KIND_MASK = (1 << KIND_BITS) - 1
-
-
-def njit(**options: Any) -> Callable[[Any], Any]:
-    """numba's ``njit`` with ``cache=True`` that works where nothing beside the package or
-    under HOME can be written (a read-only install run by a service account): the cache then
-    goes to a folder of this user's in the system's temporary folder, and when even that
-    fails, the kernels are compiled in memory for this process only."""
-
-    def decorate(fn: Any) -> Any:
-        try:
-            return numba.njit(**options)(fn)
-        except RuntimeError:  # "cannot cache function ...: no locator available"
-            if options.get("cache") and not numba.config.CACHE_DIR:
-                folder = Path(tempfile.gettempdir()) / f"bot_analysis-numba-{os.getuid()}"
-                try:
-                    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-                    numba.config.CACHE_DIR = str(folder)
-                    return numba.njit(**options)(fn)
-                except (OSError, RuntimeError):
-                    pass
-            return numba.njit(**{**options, "cache": False})(fn)
-
-    return decorate
 
 
 @njit(cache=True, inline="always")
 def _fmix32(h: int) -> int:  # pragma: no cover - compiled
     # int64 arithmetic: a product may wrap, its low 32 bits (all that is kept) are exact
-    h = h & _M32
+    h = h & M32
     h ^= h >> 16
-    h = (h * 0x85EBCA6B) & _M32
+    h = (h * 0x85EBCA6B) & M32
     h ^= h >> 13
-    h = (h * 0xC2B2AE35) & _M32
+    h = (h * 0xC2B2AE35) & M32
     h ^= h >> 16
     return h
 
@@ -120,18 +77,6 @@ def count_equal(  # pragma: no cover - compiled
         for p in range(width):
             c += sig[i, p] == sig[j, p]
         out[k] = c
-
-
-def run_rows(kernel: Callable[..., None], n: int, *args: Any, threads: int = 1) -> None:
-    """Run ``kernel(*args, lo, hi)`` over ``[0, n)``, split into ``threads`` ranges."""
-    if threads <= 1 or n < 10_000:
-        kernel(*args, 0, n)
-        return
-    step = -(-n // threads)
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        done = [pool.submit(kernel, *args, lo, min(n, lo + step)) for lo in range(0, n, step)]
-        for f in done:
-            f.result()
 
 
 @njit(cache=True, nogil=True)
@@ -217,15 +162,6 @@ def keep_edges(  # pragma: no cover - compiled
     return out_l, out_r, old[:j]
 
 
-@njit(cache=True, inline="always")
-def _run_end(keys: np.ndarray, i: int) -> int:  # pragma: no cover - compiled
-    """The end of the run of values equal to ``keys[i]`` that starts at ``i``."""
-    j = i + 1
-    while j < len(keys) and keys[j] == keys[i]:
-        j += 1
-    return j
-
-
 @njit(cache=True, nogil=True)
 def bucket_pair_keys(  # pragma: no cover - compiled
     keys: np.ndarray, nodes: np.ndarray, window: int
@@ -241,7 +177,7 @@ def bucket_pair_keys(  # pragma: no cover - compiled
     total = 0
     i = 0
     while i < n:
-        j = _run_end(keys, i)
+        j = run_end(keys, i)
         for t in range(1, j - i):
             total += min(t, window) + (1 if t > window else 0)
         i = j
@@ -249,7 +185,7 @@ def bucket_pair_keys(  # pragma: no cover - compiled
     k = 0
     i = 0
     while i < n:
-        j = _run_end(keys, i)
+        j = run_end(keys, i)
         for t in range(i + 1, j):
             v = nodes[t]
             lo = max(i, t - window)
@@ -266,47 +202,6 @@ def bucket_pair_keys(  # pragma: no cover - compiled
 
 
 @njit(cache=True, nogil=True)
-def window_pair_keys(  # pragma: no cover - compiled
-    ic: np.ndarray,
-    kc: np.ndarray,
-    nc: np.ndarray,
-    t: np.ndarray,
-    w: np.ndarray,
-    max_neighbours: int,
-    node_bits: int,
-) -> np.ndarray:
-    """Co-action pairs of events sorted by (run, t, node): event ``i`` with each of the next
-    ``max_neighbours`` events of its run within ``w[i]`` microseconds, by another node.
-
-    Each pair is packed ``(run - ic[0]) << (2 * node_bits + KIND_BITS) |
-    a << (node_bits + KIND_BITS) | b << KIND_BITS | kind`` with ``a < b`` (repeats
-    included). Times ascend within a run, so the scan of ``i`` stops at the first event out
-    of reach.
-    """
-    n = len(ic)
-    total = 0
-    for i in range(n):
-        for j in range(i + 1, min(n, i + max_neighbours + 1)):
-            if ic[j] != ic[i] or t[j] - t[i] > w[i]:
-                break
-            if nc[j] != nc[i]:
-                total += 1
-    out = np.empty(total, np.int64)
-    k = 0
-    for i in range(n):
-        run = np.int64(ic[i] - ic[0]) << (2 * node_bits + KIND_BITS)
-        for j in range(i + 1, min(n, i + max_neighbours + 1)):
-            if ic[j] != ic[i] or t[j] - t[i] > w[i]:
-                break
-            if nc[j] != nc[i]:
-                a = np.int64(min(nc[i], nc[j]))
-                b = np.int64(max(nc[i], nc[j]))
-                out[k] = run | (a << (node_bits + KIND_BITS)) | (b << KIND_BITS) | np.int64(kc[i])
-                k += 1
-    return out
-
-
-@njit(cache=True, nogil=True)
 def shingle_codes(  # pragma: no cover - compiled
     codes: np.ndarray,
     pos_mult: np.ndarray,
@@ -318,7 +213,7 @@ def shingle_codes(  # pragma: no cover - compiled
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The shingles of normalized texts given as code points, each text followed by 0.
 
-    See :mod:`bot_analysis.text`: a token is a run of code points between spaces; its hash
+    See :mod:`bot_analysis.neardup.text`: a token is a run of code points between spaces; its hash
     is ``fmix32(sum((c + 1) * pos_mult[pos % 64]) + length)``, all-digit tokens hash to
     ``num_hash``; texts of ``min_words`` tokens or more give word 1- and 2-grams, shorter
     texts character ``char_n``-grams (spaces included), a text with neither its whole hash.
@@ -356,7 +251,7 @@ def shingle_codes(  # pragma: no cover - compiled
             digits = True
             while q < end and codes[q] != 32:
                 c = np.int64(codes[q])
-                acc += ((c + 1) * np.int64(pos_mult[(q - p) % 64])) & _M32
+                acc += ((c + 1) * np.int64(pos_mult[(q - p) % 64])) & M32
                 if c < 48 or c > 57:
                     digits = False
                 q += 1
@@ -383,14 +278,14 @@ def shingle_codes(  # pragma: no cover - compiled
                 acc = 0
                 for k in range(char_n):
                     c = np.int64(codes[p + k]) + k + 1
-                    acc = (acc * 0x01000193 + c * np.int64(pos_mult[k])) & _M32
+                    acc = (acc * 0x01000193 + c * np.int64(pos_mult[k])) & M32
                 hashes[out] = _fmix32(acc)
                 out += 1
         if out == first_out:  # no shingle: the whole text is one
             acc = 0x811C9DC5
             for k in range(end - start):
                 c = np.int64(codes[start + k]) + 1
-                acc = (acc * 0x01000193 + c * np.int64(pos_mult[k % 64])) & _M32
+                acc = (acc * 0x01000193 + c * np.int64(pos_mult[k % 64])) & M32
             hashes[out] = _fmix32(acc)
             out += 1
         offsets[text + 1] = out
@@ -411,64 +306,3 @@ def shingle_codes(  # pragma: no cover - compiled
         tok_hash[:n_tok_out].copy(),
         tok_text[:n_tok_out].copy(),
     )
-
-
-@njit(cache=True, nogil=True)
-def count_sorted(  # pragma: no cover - compiled
-    keys: np.ndarray, min_count: int
-) -> tuple[np.ndarray, np.ndarray, int, np.ndarray]:
-    """Counts of the values of a sorted int64 array.
-
-    Returns (the values seen at least ``min_count`` times, their counts, the number of
-    distinct values, the number of entries by their kind bits, see ``KIND_BITS``).
-    """
-    n = len(keys)
-    low = np.zeros(KIND_MASK + 1, np.int64)
-    n_distinct = 0
-    n_kept = 0
-    i = 0
-    while i < n:
-        j = _run_end(keys, i)
-        n_distinct += 1
-        if j - i >= min_count:
-            n_kept += 1
-        low[keys[i] & KIND_MASK] += j - i
-        i = j
-    kept = np.empty(n_kept, np.int64)
-    counts = np.empty(n_kept, np.uint32)
-    k = 0
-    i = 0
-    while i < n:
-        j = _run_end(keys, i)
-        if j - i >= min_count:
-            kept[k] = keys[i]
-            counts[k] = j - i
-            k += 1
-        i = j
-    return kept, counts, n_distinct, low
-
-
-@njit(cache=True, nogil=True)
-def window_pairs_per_run(  # pragma: no cover - compiled
-    ic: np.ndarray, t: np.ndarray, w: np.ndarray, first: np.ndarray
-) -> np.ndarray:
-    """Per run of events sorted by (run, t): how many of its event pairs fall within the
-    run's window ``w[run]`` microseconds, every pair counted (no cap), in one two-pointer pass.
-
-    ``first`` holds each run's first row (ascending), as ``_Coded.item_first`` does.
-    """
-    n = len(ic)
-    out = np.zeros(len(first), np.float64)
-    for r in range(len(first)):
-        s = first[r]
-        e = first[r + 1] if r + 1 < len(first) else n
-        j = s
-        total = 0
-        for i in range(s, e):
-            if j < i:
-                j = i
-            while j + 1 < e and t[j + 1] - t[i] <= w[r]:
-                j += 1
-            total += j - i
-        out[r] = total
-    return out

@@ -1,7 +1,7 @@
 """Near-duplicate comments: normalized texts -> MinHash signatures -> LSH candidates -> clusters.
 
 Work is done once per distinct text: identical raw texts are normalized once, identical
-normalized texts become one node. Each node's shingles (see :mod:`bot_analysis.text`) are
+normalized texts become one node. Each node's shingles (see :mod:`bot_analysis.neardup.text`) are
 MinHashed with datasketch's own ``affine32`` scheme and permutations (``MinHash(seed=...)``),
 computed in numpy batch by batch; the signatures are bit-identical to ``datasketch.MinHash``
 fed the same shingle hashes. LSH banding uses datasketch's optimal (bands, rows) for the
@@ -30,16 +30,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import polars as pl
 
+from .._numba import run_rows
+from ..config import NearDupConfig
+from ..schema import is_repost
 from ._kernels import (
     bucket_pair_keys,
     components_and_centres,
     count_equal,
     keep_edges,
     minhash_rows,
-    run_rows,
 )
-from .config import NearDupConfig
-from .schema import is_repost
 from .text import (
     URL_PATTERN,
     extract_hashtags,
@@ -51,7 +51,7 @@ from .text import (
 )
 
 if TYPE_CHECKING:
-    from .engine import Engine
+    from ..engine import Engine
 
 __all__ = [
     "NearDupResult",
@@ -327,7 +327,7 @@ def find_clusters(
         representative_text, text_norm, n_tokens, info_bits, informative``. A cluster holds
         at least two comments; ids are content-derived and stable for an input and seed.
     """
-    from .engine import LocalEngine
+    from ..engine import LocalEngine
 
     engine = engine or LocalEngine(1)
     texts = comments.select(pl.col("text").unique(maintain_order=True))["text"]
