@@ -58,6 +58,13 @@ class Engine:
 
     name = "engine"
     workers = 1
+    shuffles = False
+    """Data moves worker to worker: the stages pair their keys on the workers (the LSH and
+    item shuffles). Without it they pair in this process, where shipping keys to workers and
+    back costs more than it saves."""
+    shares_disk = False
+    """The workers run on this machine: they write big results to files this process reads,
+    so that nothing big goes through a pipe."""
 
     def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError
@@ -78,6 +85,10 @@ class Engine:
         import operator
 
         return self.submit(operator.getitem, handle, index)
+
+    def field(self, handle: Any, name: str) -> Any:
+        """A handle on ``handle``'s result's attribute ``name`` (see :meth:`take`)."""
+        return self.submit(getattr, handle, name)
 
     def start(self) -> None:
         """Start workers ahead of the first task, where the engine has any to start."""
@@ -104,6 +115,7 @@ class LocalEngine(Engine):
     """
 
     name = "local"
+    shares_disk = True
 
     def __init__(self, workers: int | None = None, input_bytes: int | None = None) -> None:
         self.workers = default_workers(input_bytes) if workers is None else int(workers)
@@ -138,6 +150,9 @@ class LocalEngine(Engine):
 
     def take(self, handle: Any, index: int) -> Any:
         return _resolve(handle)[index]
+
+    def field(self, handle: Any, name: str) -> Any:
+        return getattr(_resolve(handle), name)
 
     def wait(self, handle: Any) -> None:
         _resolve(handle)
@@ -199,6 +214,7 @@ class DaskEngine(Engine):
     """
 
     name = "dask"
+    shuffles = True
     retries = 2
     """A task that raises is run again this many times (a worker's transient failure)."""
 

@@ -206,7 +206,7 @@ def test_bucket_pairs_follow_the_window_rule(n, n_keys, window, seed):
 
 
 def _cluster_reference(sig: np.ndarray, edges: np.ndarray, cohesion: float) -> np.ndarray:
-    """The cohesion split as first written, on scipy and plain numpy (see neardup._cluster)."""
+    """The cohesion split as first written, on scipy and plain numpy (see cluster_labels)."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
@@ -242,7 +242,7 @@ def _cluster_reference(sig: np.ndarray, edges: np.ndarray, cohesion: float) -> n
     seed=st.integers(0, 2**16),
 )
 def test_cohesion_split_equals_its_reference(n, n_edges, cohesion, seed):
-    from bot_analysis.neardup import _cluster
+    from bot_analysis.neardup import cluster_labels as _cluster
 
     rng = np.random.default_rng(seed)
     # few distinct values per column: rows agree in many places, as near-duplicates do

@@ -622,7 +622,7 @@ def partitioned_pairs(
     args = (window_us, max_neighbours, _node_bits(ev))
     if len(ev.ic) < 2:
         return pair_keys(ev.ic, ev.kc, ev.nc, ev.t, *args)
-    if engine is not None and engine.name == "dask":
+    if engine is not None and engine.shuffles:
         runner, n_parts = engine, 2 * engine.workers
     else:  # in this process, partitions of about 2M events bound the transient pair arrays
         runner, n_parts = LocalEngine(1), -(-len(ev.ic) // 2_000_000)
