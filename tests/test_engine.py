@@ -124,20 +124,15 @@ def test_dask_engine_without_dask_says_how_to_install(tmp_path):
 
 def test_co_action_pairs_by_item_partitions_equal_one_pass(inline_result):
     from bot_analysis.config import CoordinationConfig
-    from bot_analysis.coordination import (
-        _encode,
-        _node_bits,
-        _window_us,
-        co_action_events,
-        estimate_windows,
-        pair_keys,
-        partitioned_pairs,
-    )
+    from bot_analysis.coordination import co_action_events, estimate_windows
+    from bot_analysis.coordination.events import encode, node_bits
+    from bot_analysis.coordination.pairs import pair_keys, partitioned_pairs
+    from bot_analysis.coordination.windows import window_us_of
 
     events = co_action_events(inline_result.comments)
-    windows = _window_us(estimate_windows(events, CoordinationConfig()))
-    ev = _encode(events)
-    one = pair_keys(ev.ic, ev.kc, ev.nc, ev.t, windows, 16, _node_bits(ev))
+    windows = window_us_of(estimate_windows(events, CoordinationConfig()))
+    ev = encode(events)
+    one = pair_keys(ev.ic, ev.kc, ev.nc, ev.t, windows, 16, node_bits(ev))
     assert len(one) > 1000
     inline = partitioned_pairs(ev, windows, 16, None)
     pytest.importorskip("distributed")
