@@ -203,6 +203,18 @@ def _batch_runs(
     return out
 
 
+#: bursts.csv's columns and types.
+BURSTS_SCHEMA = {
+    "series": pl.String,
+    "kind": pl.String,
+    "level": pl.Int8,
+    "start": pl.Datetime("us", "UTC"),
+    "end": pl.Datetime("us", "UTC"),
+    "count": pl.Int64,
+    "expected": pl.Float64,
+}
+
+
 def bursts_table(
     series: pl.DataFrame,
     bin_s: int,
@@ -231,17 +243,7 @@ def bursts_table(
         start, end, count, expected (the base rate times the run's bins).
     """
     if series.height == 0:
-        return pl.DataFrame(
-            schema={
-                "series": pl.String,
-                "kind": pl.String,
-                "level": pl.Int8,
-                "start": pl.Datetime("us", "UTC"),
-                "end": pl.Datetime("us", "UTC"),
-                "count": pl.Int64,
-                "expected": pl.Float64,
-            }
-        )
+        return pl.DataFrame(schema=BURSTS_SCHEMA)
     t_us = series["t"].dt.epoch("us")
     first, last = span_us if span_us is not None else (int(t_us.min()), int(t_us.max()))
     t0 = first // (bin_s * 1_000_000) * bin_s * 1_000_000

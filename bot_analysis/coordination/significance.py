@@ -88,26 +88,7 @@ def pair_tests(
         }
     )
     del k, n_items
-    within = window_pairs_per_run(ev.ic, ev.t, window_us[ev.item_kc], ev.item_first)
-    evf = pl.DataFrame({"ic": ev.ic, "kc": ev.kc, "nc": ev.nc})
-    item_acc = (
-        evf.group_by("ic")
-        .agg(pl.col("kc").first(), pl.col("nc").n_unique().alias("s"), pl.len().alias("e"))
-        .sort("ic")
-        .with_columns(pl.Series("within", within))
-    )
-    k_acc = evf.group_by("kc", "nc").agg(pl.col("ic").n_unique().alias("k"))
-    if singles is None:
-        singles = pl.DataFrame(schema={"kc": pl.UInt8, "nc": pl.Int64, "n": pl.UInt32})
-    singles = singles.with_columns(pl.col("kc").cast(pl.UInt8), pl.col("nc").cast(pl.Int64))
-    # k: items shared or not (the null's activity); k_items: items that could be shared
-    k_acc = (
-        k_acc.with_columns(pl.col("k").alias("k_items"))
-        .join(singles, on=["kc", "nc"], how="left")
-        .with_columns((pl.col("k") + pl.col("n").fill_null(0)).alias("k"))
-        .drop("n")
-    )
-
+    item_acc, k_acc = _activity(ev, window_us, singles)
     e = counts.join(
         k_acc.rename({"nc": "a", "k": "ka", "k_items": "ia"}), on=["kc", "a"], how="left"
     ).join(k_acc.rename({"nc": "b", "k": "kb", "k_items": "ib"}), on=["kc", "b"], how="left")
@@ -137,6 +118,34 @@ def pair_tests(
         pl.Series("p_value", p), pl.Series("best_p", best)
     )
     return out, n_all
+
+
+def _activity(
+    ev: CodedEvents, window_us: np.ndarray, singles: pl.DataFrame | None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The null's inputs: per item its kind, accounts ``s``, events ``e`` and event pairs
+    inside the window; per (kind, account) its items ``k`` (those it posted alone
+    included: ``singles``) and ``k_items`` (those that could be shared)."""
+    within = window_pairs_per_run(ev.ic, ev.t, window_us[ev.item_kc], ev.item_first)
+    evf = pl.DataFrame({"ic": ev.ic, "kc": ev.kc, "nc": ev.nc})
+    item_acc = (
+        evf.group_by("ic")
+        .agg(pl.col("kc").first(), pl.col("nc").n_unique().alias("s"), pl.len().alias("e"))
+        .sort("ic")
+        .with_columns(pl.Series("within", within))
+    )
+    k_acc = evf.group_by("kc", "nc").agg(pl.col("ic").n_unique().alias("k"))
+    if singles is None:
+        singles = pl.DataFrame(schema={"kc": pl.UInt8, "nc": pl.Int64, "n": pl.UInt32})
+    singles = singles.with_columns(pl.col("kc").cast(pl.UInt8), pl.col("nc").cast(pl.Int64))
+    # k: items shared or not (the null's activity); k_items: items that could be shared
+    k_acc = (
+        k_acc.with_columns(pl.col("k").alias("k_items"))
+        .join(singles, on=["kc", "nc"], how="left")
+        .with_columns((pl.col("k") + pl.col("n").fill_null(0)).alias("k"))
+        .drop("n")
+    )
+    return item_acc, k_acc
 
 
 def expected_co_actions(

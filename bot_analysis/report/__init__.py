@@ -104,17 +104,22 @@ def start_figures(data: ReportData, out: Path, engine: Engine | None = None) -> 
     """
     from ..engine import LocalEngine
 
-    comments, campaigns, accounts = data.comments, data.campaigns, data.accounts
-    graph_edges, bursts = data.graph, data.bursts
-    max_campaign_figures = data.max_campaign_figures
-
     engine = engine or LocalEngine(1)
     fig_dir = out / "figures"
     fig_dir.mkdir(parents=True, exist_ok=True)
-    acc_nodes = accounts.with_columns(
-        pl.concat_str("platform", pl.lit(":"), "account_id").alias("node")
-    )
-    dump = [
+    by_campaign = _by_campaign(data.comments)
+    return {
+        "engine": engine,
+        "dump": _dump_figures(data, fig_dir, engine),
+        "campaigns": _campaign_figures(data, by_campaign, fig_dir, engine),
+        "by_campaign": by_campaign,
+    }
+
+
+def _dump_figures(data: ReportData, fig_dir: Path, engine: Engine) -> list[tuple[Any, str]]:
+    """The whole dump's figures (handles, with their captions)."""
+    comments, bursts = data.comments, data.bursts
+    return [
         (
             engine.submit(
                 _render,
@@ -140,15 +145,24 @@ def start_figures(data: ReportData, out: Path, engine: Engine | None = None) -> 
             engine.submit(
                 _render,
                 "accounts_distribution",
-                accounts.select("n_comments", "flagged"),
+                data.accounts.select("n_comments", "flagged"),
                 fig_dir / "accounts_by_comments.png",
             ),
             "Accounts by number of comments (log-log).",
         ),
     ]
+
+
+def _campaign_figures(
+    data: ReportData, by_campaign: dict[str, pl.DataFrame], fig_dir: Path, engine: Engine
+) -> dict[str, list[dict[str, Any]]]:
+    """A timeline and an account graph for each of the strongest flagged campaigns."""
+    acc_nodes = data.accounts.with_columns(
+        pl.concat_str("platform", pl.lit(":"), "account_id").alias("node")
+    )
+    graph_edges, bursts = data.graph, data.bursts
     per_campaign: dict[str, list[dict[str, Any]]] = {}
-    by_campaign = _by_campaign(comments)
-    for cid in _flagged(campaigns)["campaign_id"].head(max_campaign_figures).to_list():
+    for cid in _flagged(data.campaigns)["campaign_id"].head(data.max_campaign_figures).to_list():
         cc = by_campaign[cid]
         members = list(
             set(cc.select(pl.concat_str("platform", pl.lit(":"), "account_id")).to_series())
@@ -174,7 +188,7 @@ def start_figures(data: ReportData, out: Path, engine: Engine | None = None) -> 
             {"src": tl, "alt": f"Timeline of campaign {cid}"},
             {"src": gr, "alt": f"Account graph of campaign {cid}"},
         ]
-    return {"engine": engine, "dump": dump, "campaigns": per_campaign, "by_campaign": by_campaign}
+    return per_campaign
 
 
 def _render(name: str, *args: Any) -> Path:
@@ -228,68 +242,10 @@ def write_report(
 
     if figures is None:
         figures = start_figures(data, out)
-    engine = figures["engine"]
-    comments, campaigns, accounts = data.comments, data.campaigns, data.accounts
-    reviews, new_ids, evidence = data.reviews, data.new_ids, data.members
-    flagged_rows = _flagged(campaigns)
-    flagged_items = []
-    by_campaign = figures["by_campaign"]
-    why = {}  # campaign -> its accounts with their evidence, strongest first
-    if evidence.height:
-        for (cid,), g in evidence.group_by(["campaign_id"]):
-            why[cid] = g.sort(["talking_point_share", "node"], descending=[True, False]).to_dicts()
-    for c in flagged_rows.iter_rows(named=True):
-        cid = c["campaign_id"]
-        cc = by_campaign[cid]
-        campaign_figures = figures["campaigns"].get(cid, [])
-        examples = (
-            cc.unique(subset=["text"], keep="first", maintain_order=True)
-            .head(8)
-            .select(
-                pl.col("created_at").dt.strftime("%Y-%m-%d %H:%M"), "platform", "account_id", "text"
-            )
-            .to_dicts()
-        )
-        flagged_items.append(
-            {
-                **c,
-                "start": c["start"].strftime("%Y-%m-%d %H:%M"),
-                "end": c["end"].strftime("%Y-%m-%d %H:%M"),
-                "platforms": ", ".join(c["platforms"]),
-                "subscores": [(k, c[k]) for k in SUBSCORES],
-                "points": c["top_talking_points"] or [],
-                "examples": examples,
-                "figures": campaign_figures,
-                "review": reviews.get(cid, ""),
-                "new": new_ids is not None and cid in new_ids,
-                "accounts": why.get(cid, [])[:_MAX_ACCOUNTS_SHOWN],
-                "n_accounts_why": len(why.get(cid, [])),
-            }
-        )
-    is_auto = pl.col("kind") == "automation" if "kind" in campaigns.columns else pl.lit(False)
-    considered, automation = (
-        (
-            [
-                {**c, "review": reviews.get(c["campaign_id"], "")}
-                for c in campaigns.filter(~pl.col("flagged") & which).iter_rows(named=True)
-            ]
-            if campaigns.height
-            else []
-        )
-        for which in (~is_auto, is_auto)
-    )
-    rej = []
-    if data.rejects.height:
-        for (reason,), g in data.rejects.group_by(["reason"], maintain_order=True):
-            rej.append(
-                {
-                    "reason": reason,
-                    "n": g.height,
-                    "meaning": REJECT_REASONS.get(reason, ""),
-                    "examples": g.head(3).to_dicts(),
-                }
-            )
-        rej.sort(key=lambda r: (-r["n"], r["reason"]))
+    flagged_items = _flagged_items(data, figures)
+    considered, automation = _unflagged(data.campaigns, data.reviews)
+    rej = _reject_groups(data.rejects)
+    comments, accounts, engine = data.comments, data.accounts, figures["engine"]
     # every figure task was submitted above: wait for them and embed the files
     for item in flagged_items:
         for f in item["figures"]:
@@ -333,3 +289,81 @@ def write_report(
     path = out / "index.html"
     path.write_text(html, encoding="utf-8")
     return path
+
+
+def _flagged_items(data: ReportData, figures: dict[str, Any]) -> list[dict[str, Any]]:
+    """The card of each flagged campaign, strongest first: its row, sub-scores, talking
+    points, example comments, figures (handles), review state and accounts with evidence."""
+    reviews, new_ids, evidence = data.reviews, data.new_ids, data.members
+    flagged_rows = _flagged(data.campaigns)
+    flagged_items = []
+    by_campaign = figures["by_campaign"]
+    why = {}  # campaign -> its accounts with their evidence, strongest first
+    if evidence.height:
+        for (cid,), g in evidence.group_by(["campaign_id"]):
+            why[cid] = g.sort(["talking_point_share", "node"], descending=[True, False]).to_dicts()
+    for c in flagged_rows.iter_rows(named=True):
+        cid = c["campaign_id"]
+        cc = by_campaign[cid]
+        campaign_figures = figures["campaigns"].get(cid, [])
+        examples = (
+            cc.unique(subset=["text"], keep="first", maintain_order=True)
+            .head(8)
+            .select(
+                pl.col("created_at").dt.strftime("%Y-%m-%d %H:%M"), "platform", "account_id", "text"
+            )
+            .to_dicts()
+        )
+        flagged_items.append(
+            {
+                **c,
+                "start": c["start"].strftime("%Y-%m-%d %H:%M"),
+                "end": c["end"].strftime("%Y-%m-%d %H:%M"),
+                "platforms": ", ".join(c["platforms"]),
+                "subscores": [(k, c[k]) for k in SUBSCORES],
+                "points": c["top_talking_points"] or [],
+                "examples": examples,
+                "figures": campaign_figures,
+                "review": reviews.get(cid, ""),
+                "new": new_ids is not None and cid in new_ids,
+                "accounts": why.get(cid, [])[:_MAX_ACCOUNTS_SHOWN],
+                "n_accounts_why": len(why.get(cid, [])),
+            }
+        )
+    return flagged_items
+
+
+def _unflagged(
+    campaigns: pl.DataFrame, reviews: dict[str, str]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The candidates considered and not flagged, and the automation findings."""
+    is_auto = pl.col("kind") == "automation" if "kind" in campaigns.columns else pl.lit(False)
+    return (
+        (
+            [
+                {**c, "review": reviews.get(c["campaign_id"], "")}
+                for c in campaigns.filter(~pl.col("flagged") & which).iter_rows(named=True)
+            ]
+            if campaigns.height
+            else []
+        )
+        for which in (~is_auto, is_auto)
+    )
+
+
+def _reject_groups(rejects: pl.DataFrame) -> list[dict[str, Any]]:
+    """Rejected records by reason, most frequent first, with what each reason means and
+    three examples."""
+    rej = []
+    if rejects.height:
+        for (reason,), g in rejects.group_by(["reason"], maintain_order=True):
+            rej.append(
+                {
+                    "reason": reason,
+                    "n": g.height,
+                    "meaning": REJECT_REASONS.get(reason, ""),
+                    "examples": g.head(3).to_dicts(),
+                }
+            )
+        rej.sort(key=lambda r: (-r["n"], r["reason"]))
+    return rej
