@@ -1,9 +1,11 @@
 """Schedulers for the partition functions: one implementation of each stage, two engines.
 
 A stage splits its work into partitions and calls a module-level *partition function* on each
-(``ingest.parse_block``, ``neardup.text_signatures``, the LSH ``band_buckets``/``bucket_pairs``
-shuffle, ``coordination.pair_keys`` and ``louvain_components``, ``bursts.bursts_table``, the
-report's figure renderers). The engine decides where those calls run:
+(``ingest.reading.parse_block``, ``neardup.text_signatures``, the LSH ``band_buckets`` /
+``bucket_pairs`` shuffle, ``coordination.pair_keys`` and ``louvain_components``,
+``bursts.bursts_table``, the report's figure renderers). The engine decides where those calls
+run, and says what it can (:attr:`Engine.shuffles`, :attr:`Engine.shares_disk`) so that stages
+never ask which engine it is:
 
 - :class:`LocalEngine` (the default, no extra dependency): in this process when ``workers`` is 1,
   else on a pool of worker processes on this machine;

@@ -280,19 +280,53 @@ def parse_times(s: pl.Series, naive_tz: str | None, *, epoch_only: bool = False)
     >>> parse_times(s, None)["us"].to_list()[:2]
     [1709748252000000, 1709748252000000]
     """
-    s = s.cast(pl.String)
-    if s.str.contains(r"^\s|\s$").any():
-        s = s.str.strip_chars()
-    us = pl.Series("us", [None] * len(s), dtype=pl.Int64)
-    naive = pl.Series("naive", [False] * len(s), dtype=pl.Boolean)
+    p = _TimeParse(s)
+    if epoch_only:
+        p.attempt(_epoch)
+        return p.result(naive_tz)
+    for fmt in _TZ_FORMATS:
+        p.attempt(
+            lambda x, f=fmt: x.str.to_datetime(
+                f, strict=False, time_zone="UTC", time_unit="us", cache=False
+            ).dt.epoch("us")
+        )
+    p.attempt(_epoch)
+    p.naive_times(naive_tz)
+    p.python_fallback(naive_tz)
+    return p.result(naive_tz)
 
-    def attempt(parse: Any, todo: pl.Series | None = None) -> None:
-        nonlocal us
+
+def _epoch(x: pl.Series) -> pl.Series:
+    """Unix seconds (with decimals) as microseconds; null where not a number."""
+    is_num = x.str.contains(_EPOCH_RE)
+    val = (x.cast(pl.Float64, strict=False) * 1_000_000).round(0).cast(pl.Int64)
+    return pl.select(pl.when(is_num).then(val)).to_series()
+
+
+class _TimeParse:
+    """One column being parsed: ``us`` filled format by format, ``naive`` where a time
+    without an offset was seen."""
+
+    def __init__(self, s: pl.Series) -> None:
+        s = s.cast(pl.String)
+        if s.str.contains(r"^\s|\s$").any():
+            s = s.str.strip_chars()
+        self.s = s
+        self.us = pl.Series("us", [None] * len(s), dtype=pl.Int64)
+        self.naive = pl.Series("naive", [False] * len(s), dtype=pl.Boolean)
+
+    def todo(self) -> pl.Series:
+        """Positions of the values no format parsed yet."""
+        return (self.us.is_null() & self.s.is_not_null()).arg_true()
+
+    def attempt(self, parse: Any, todo: pl.Series | None = None) -> None:
+        """Parse the values still missing (all of them on the first try) with ``parse``."""
+        s, us = self.s, self.us
         if todo is None:
             if us.null_count() == len(us) and not s.null_count():  # first try: the whole column
-                us = parse(s).cast(pl.Int64).alias("us")
+                self.us = parse(s).cast(pl.Int64).alias("us")
                 return
-            todo = (us.is_null() & s.is_not_null()).arg_true()
+            todo = self.todo()
         if not len(todo):
             return
         got = parse(s.gather(todo))
@@ -300,60 +334,55 @@ def parse_times(s: pl.Series, naive_tz: str | None, *, epoch_only: bool = False)
         if ok.any():
             us.scatter(todo.filter(ok), got.filter(ok))
 
-    def epoch(x: pl.Series) -> pl.Series:
-        is_num = x.str.contains(_EPOCH_RE)
-        val = (x.cast(pl.Float64, strict=False) * 1_000_000).round(0).cast(pl.Int64)
-        return pl.select(pl.when(is_num).then(val)).to_series()
-
-    if epoch_only:
-        attempt(epoch)
-    else:
-        for fmt in _TZ_FORMATS:
-            attempt(
-                lambda x, f=fmt: x.str.to_datetime(
-                    f, strict=False, time_zone="UTC", time_unit="us", cache=False
-                ).dt.epoch("us")
+    def naive_times(self, naive_tz: str | None) -> None:
+        """Times without an offset: marked naive, and read in ``naive_tz`` where given."""
+        todo = self.todo()
+        if not len(todo):
+            return
+        sub = self.s.gather(todo)
+        parsed = pl.select(
+            pl.coalesce(
+                [
+                    sub.str.to_datetime(f, strict=False, time_unit="us", cache=False)
+                    for f in _NAIVE_FORMATS
+                ]
             )
-        attempt(epoch)
-        todo = (us.is_null() & s.is_not_null()).arg_true()
-        if len(todo):
-            sub = s.gather(todo)
-            parsed = pl.select(
-                pl.coalesce(
-                    [
-                        sub.str.to_datetime(f, strict=False, time_unit="us", cache=False)
-                        for f in _NAIVE_FORMATS
-                    ]
-                )
-            ).to_series()
-            naive.scatter(todo, parsed.is_not_null())
-            if naive_tz:
-                utc = parsed.dt.replace_time_zone(
-                    naive_tz, ambiguous="earliest", non_existent="null"
-                ).dt.convert_time_zone("UTC")
-                attempt(lambda _x: utc.dt.epoch("us"), todo)
-        # Python fallback for odd forms every format missed (e.g. "+0300" offsets).
-        todo = (us.is_null() & s.is_not_null() & ~naive).arg_true()
-        if len(todo) and len(todo) <= 100_000:
-            import zoneinfo
+        ).to_series()
+        self.naive.scatter(todo, parsed.is_not_null())
+        if naive_tz:
+            utc = parsed.dt.replace_time_zone(
+                naive_tz, ambiguous="earliest", non_existent="null"
+            ).dt.convert_time_zone("UTC")
+            self.attempt(lambda _x: utc.dt.epoch("us"), todo)
 
-            tz = zoneinfo.ZoneInfo(naive_tz) if naive_tz else None
-            vals = []
-            for v in s.gather(todo).to_list():
-                try:
-                    vals.append(iso_us(v, tz))
-                except BadTime:
-                    vals.append(None)
-            attempt(lambda _x: pl.Series(vals, dtype=pl.Int64), todo)
-    us = pl.select(
-        pl.when((us >= _LO_US) & (us <= _HI_US)).then(us).otherwise(None).alias("us")
-    ).to_series()
-    reason = pl.select(
-        pl.when(us.is_not_null())
-        .then(None)
-        .when(naive & pl.lit(naive_tz is None))
-        .then(pl.lit("naive_timestamp"))
-        .otherwise(pl.lit("bad_timestamp"))
-        .alias("reason")
-    ).to_series()
-    return pl.DataFrame({"us": us, "reason": reason})
+    def python_fallback(self, naive_tz: str | None) -> None:
+        """Odd forms every format missed (e.g. "+0300" offsets), by Python, up to 100,000."""
+        todo = (self.us.is_null() & self.s.is_not_null() & ~self.naive).arg_true()
+        if not len(todo) or len(todo) > 100_000:
+            return
+        import zoneinfo
+
+        tz = zoneinfo.ZoneInfo(naive_tz) if naive_tz else None
+        vals = []
+        for v in self.s.gather(todo).to_list():
+            try:
+                vals.append(iso_us(v, tz))
+            except BadTime:
+                vals.append(None)
+        self.attempt(lambda _x: pl.Series(vals, dtype=pl.Int64), todo)
+
+    def result(self, naive_tz: str | None) -> pl.DataFrame:
+        """``us`` (null outside the plausible range) and the reject ``reason``."""
+        us = self.us
+        us = pl.select(
+            pl.when((us >= _LO_US) & (us <= _HI_US)).then(us).otherwise(None).alias("us")
+        ).to_series()
+        reason = pl.select(
+            pl.when(us.is_not_null())
+            .then(None)
+            .when(self.naive & pl.lit(naive_tz is None))
+            .then(pl.lit("naive_timestamp"))
+            .otherwise(pl.lit("bad_timestamp"))
+            .alias("reason")
+        ).to_series()
+        return pl.DataFrame({"us": us, "reason": reason})

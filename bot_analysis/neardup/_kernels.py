@@ -239,54 +239,14 @@ def shingle_codes(  # pragma: no cover - compiled
     for end in range(n_codes):
         if codes[end] != 0:
             continue
-        nt = 0
-        ni = 0
-        p = start
-        while p < end:
-            if codes[p] == 32:
-                p += 1
-                continue
-            q = p
-            acc = 0
-            digits = True
-            while q < end and codes[q] != 32:
-                c = np.int64(codes[q])
-                acc += ((c + 1) * np.int64(pos_mult[(q - p) % 64])) & M32
-                if c < 48 or c > 57:
-                    digits = False
-                q += 1
-            h = np.int64(num_hash) if digits else _fmix32(acc + (q - p))
-            th[nt] = h
-            nt += 1
-            first = codes[p]
-            if not digits and not (first >= 0xE001 and first <= 0xE002):
-                inform[ni] = h
-                ni += 1
-            p = q
+        nt, ni = _text_tokens(codes, start, end, pos_mult, num_hash, th, inform)
         first_out = out
         if nt >= min_words:
-            if unigrams:
-                for k in range(nt):
-                    hashes[out] = th[k]
-                    out += 1
-            if bigrams:
-                for k in range(nt - 1):
-                    hashes[out] = _fmix32(th[k] * 0x2C1B3C6D + th[k + 1] + 0x297A2D39)
-                    out += 1
+            out = _word_shingles(th, nt, unigrams, bigrams, hashes, out)
         else:
-            for p in range(start, end - char_n + 1):
-                acc = 0
-                for k in range(char_n):
-                    c = np.int64(codes[p + k]) + k + 1
-                    acc = (acc * 0x01000193 + c * np.int64(pos_mult[k])) & M32
-                hashes[out] = _fmix32(acc)
-                out += 1
+            out = _char_shingles(codes, start, end, char_n, pos_mult, hashes, out)
         if out == first_out:  # no shingle: the whole text is one
-            acc = 0x811C9DC5
-            for k in range(end - start):
-                c = np.int64(codes[start + k]) + 1
-                acc = (acc * 0x01000193 + c * np.int64(pos_mult[k % 64])) & M32
-            hashes[out] = _fmix32(acc)
+            hashes[out] = _whole_text(codes, start, end, pos_mult)
             out += 1
         offsets[text + 1] = out
         # distinct informative tokens, by hash
@@ -306,3 +266,91 @@ def shingle_codes(  # pragma: no cover - compiled
         tok_hash[:n_tok_out].copy(),
         tok_text[:n_tok_out].copy(),
     )
+
+
+@njit(cache=True, inline="always")
+def _text_tokens(  # pragma: no cover - compiled
+    codes: np.ndarray,
+    start: int,
+    end: int,
+    pos_mult: np.ndarray,
+    num_hash: int,
+    th: np.ndarray,
+    inform: np.ndarray,
+) -> tuple[int, int]:
+    """Hash the tokens of ``codes[start:end]`` into ``th`` and its informative ones (not
+    all digits, not a placeholder) into ``inform``; return how many of each."""
+    nt = 0
+    ni = 0
+    p = start
+    while p < end:
+        if codes[p] == 32:
+            p += 1
+            continue
+        q = p
+        acc = 0
+        digits = True
+        while q < end and codes[q] != 32:
+            c = np.int64(codes[q])
+            acc += ((c + 1) * np.int64(pos_mult[(q - p) % 64])) & M32
+            if c < 48 or c > 57:
+                digits = False
+            q += 1
+        h = np.int64(num_hash) if digits else _fmix32(acc + (q - p))
+        th[nt] = h
+        nt += 1
+        first = codes[p]
+        if not digits and not (first >= 0xE001 and first <= 0xE002):
+            inform[ni] = h
+            ni += 1
+        p = q
+    return nt, ni
+
+
+@njit(cache=True, inline="always")
+def _word_shingles(  # pragma: no cover - compiled
+    th: np.ndarray, nt: int, unigrams: bool, bigrams: bool, hashes: np.ndarray, out: int
+) -> int:
+    """Word 1- and 2-grams of the ``nt`` token hashes, written from ``out``; the new end."""
+    if unigrams:
+        for k in range(nt):
+            hashes[out] = th[k]
+            out += 1
+    if bigrams:
+        for k in range(nt - 1):
+            hashes[out] = _fmix32(th[k] * 0x2C1B3C6D + th[k + 1] + 0x297A2D39)
+            out += 1
+    return out
+
+
+@njit(cache=True, inline="always")
+def _char_shingles(  # pragma: no cover - compiled
+    codes: np.ndarray,
+    start: int,
+    end: int,
+    char_n: int,
+    pos_mult: np.ndarray,
+    hashes: np.ndarray,
+    out: int,
+) -> int:
+    """Character ``char_n``-grams of ``codes[start:end]``, written from ``out``; the new end."""
+    for p in range(start, end - char_n + 1):
+        acc = 0
+        for k in range(char_n):
+            c = np.int64(codes[p + k]) + k + 1
+            acc = (acc * 0x01000193 + c * np.int64(pos_mult[k])) & M32
+        hashes[out] = _fmix32(acc)
+        out += 1
+    return out
+
+
+@njit(cache=True, inline="always")
+def _whole_text(  # pragma: no cover - compiled
+    codes: np.ndarray, start: int, end: int, pos_mult: np.ndarray
+) -> int:
+    """The hash of the whole text ``codes[start:end]``."""
+    acc = 0x811C9DC5
+    for k in range(end - start):
+        c = np.int64(codes[start + k]) + 1
+        acc = (acc * 0x01000193 + c * np.int64(pos_mult[k % 64])) & M32
+    return _fmix32(acc)
