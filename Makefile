@@ -29,6 +29,7 @@ install: $(VENV)/.ok
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # Debian's Chromium for the real-browser test of the report (as root, as on CI machines); when it
 # cannot be installed the browser test says so and is skipped, the rest still runs.
@@ -60,4 +61,4 @@ evaluate: install
 	$(BIN)/python scripts/evaluate.py sample_data --out reports/evaluate
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis reports/demo
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis reports/demo

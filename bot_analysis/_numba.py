@@ -37,11 +37,12 @@ def njit(**options: Any) -> Callable[[Any], Any]:
         try:
             return numba.njit(**options)(fn)
         except RuntimeError:  # "cannot cache function ...: no locator available"
-            if options.get("cache") and not numba.config.CACHE_DIR:
+            config: Any = numba.config  # (numba declares no types)
+            if options.get("cache") and not config.CACHE_DIR:
                 folder = Path(tempfile.gettempdir()) / f"bot_analysis-numba-{os.getuid()}"
                 try:
                     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-                    numba.config.CACHE_DIR = str(folder)
+                    config.CACHE_DIR = str(folder)
                     return numba.njit(**options)(fn)
                 except (OSError, RuntimeError):
                     pass

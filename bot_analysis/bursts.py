@@ -15,7 +15,7 @@ References
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import polars as pl
@@ -204,7 +204,7 @@ def _batch_runs(
 
 
 #: bursts.csv's columns and types.
-BURSTS_SCHEMA = {
+BURSTS_SCHEMA: dict[str, Any] = {
     "series": pl.String,
     "kind": pl.String,
     "level": pl.Int8,
@@ -245,7 +245,7 @@ def bursts_table(
     if series.height == 0:
         return pl.DataFrame(schema=BURSTS_SCHEMA)
     t_us = series["t"].dt.epoch("us")
-    first, last = span_us if span_us is not None else (int(t_us.min()), int(t_us.max()))
+    first, last = span_us if span_us is not None else span_us_of(series["t"])
     t0 = first // (bin_s * 1_000_000) * bin_s * 1_000_000
     bins = ((t_us - t0) // (bin_s * 1_000_000)).to_numpy()
     n_bins = (last - t0) // (bin_s * 1_000_000) + 1
@@ -288,6 +288,14 @@ def bursts_table(
     )
 
 
+def span_us_of(times: pl.Series) -> tuple[int, int]:
+    """The first and last of ``times`` in UTC microseconds ((0, 0) when there are none)."""
+    t = times.dt.epoch("us")
+    if t.is_empty() or t.null_count() == len(t):
+        return (0, 0)
+    return (cast(int, t.min()), cast(int, t.max()))
+
+
 @dataclass
 class BurstJob:
     """The bursts of the series that need no campaigns, being found on a worker.
@@ -320,8 +328,7 @@ def start_bursts(comments: pl.DataFrame, cfg: BurstConfig, engine: Engine) -> Bu
         Where the task runs.
     """
     c = comments
-    t = c["created_at"].dt.epoch("us")
-    span = (int(t.min()), int(t.max())) if c.height else (0, 0)
+    span = span_us_of(c["created_at"])
     big_clusters = (
         c.group_by("cluster_id").len().filter(pl.col("len") >= cfg.min_cluster_comments)
     )["cluster_id"]

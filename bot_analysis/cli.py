@@ -108,7 +108,7 @@ def _setup_logging(verbose: int, out: Path | None) -> None:
 
 
 def _parse_map(_ctx: Any, _param: Any, values: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
-    out = []
+    out: list[tuple[str, str]] = []
     for v in values:
         canon, sep, src = v.partition("=")
         canon, src = canon.strip(), src.strip()

@@ -309,7 +309,7 @@ class CoordinationConfig:
         _check_types(self, "coordination")
         _check_keys("coordination.kind_weights", self.kind_weights, KINDS, every=False)
         given = dict(self.kind_weights)
-        defaults = dict(type(self).__dataclass_fields__["kind_weights"].default)
+        defaults = dict(type(self).kind_weights)  # the class attribute: the field's default
         object.__setattr__(
             self, "kind_weights", tuple((k, float(given.get(k, defaults[k]))) for k in KINDS)
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "BotAnalysisError",
     "ConfigError",
@@ -25,7 +27,7 @@ class IngestFailed(InputError):
     nothing accepted). ``result`` is the partial result, so that rejects.csv and run.json can
     still be written."""
 
-    def __init__(self, message: str, result: object) -> None:
+    def __init__(self, message: str, result: Any) -> None:
         super().__init__(message)
         self.result = result
 

@@ -163,7 +163,7 @@ def analyze(
         # the candidates' bursts: their burstiness, and their campaigns' bursts in the report
         cand_bursts = candidate_bursts(cands.comments, cfg.bursts, bursts.span_us)
         cp = score_candidates(cands, cand_bursts, co, cfg.campaigns)
-        if texts is not None:
+        if review_store is not None and texts is not None:
             cp, result.reviews, result.new_ids = carry_reviews(review_store, cp, texts)
         result.bursts = finish_bursts(bursts, cp.bursts, engine)
     with _stage(result, "tables"):

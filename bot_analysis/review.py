@@ -149,7 +149,8 @@ class ReviewStore:
 
     def decisions(self) -> tuple[dict[str, str], dict[str, str], dict[str, list[str]]]:
         """(cluster decisions, campaign decisions, campaign -> its cluster fingerprints)."""
-        cl, cp = {}, {}
+        cl: dict[str, str] = {}
+        cp: dict[str, str] = {}
         for kind, fp, dec in self.db.execute("SELECT kind, fingerprint, decision FROM decisions"):
             (cl if kind == "cluster" else cp)[fp] = dec
         links: dict[str, list[str]] = {}

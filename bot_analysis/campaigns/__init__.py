@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 
 import polars as pl
 
-from ..bursts import candidate_bursts
+from ..bursts import candidate_bursts, span_us_of
 from ..config import BurstConfig, CampaignConfig
 from ..coordination import CoordinationResult
 from .candidates import Candidates, find_candidates
@@ -145,8 +145,7 @@ def assemble_campaigns(
         The burst parameters (default: the defaults).
     """
     cands = find_candidates(comments, clusters, coord, cfg)
-    t = comments["created_at"].dt.epoch("us")
-    span = (int(t.min()), int(t.max())) if comments.height else (0, 0)  # type: ignore[arg-type]
+    span = span_us_of(comments["created_at"])
     cb = candidate_bursts(cands.comments, bursts or BurstConfig(), span)
     return score_candidates(cands, cb, coord, cfg)
 

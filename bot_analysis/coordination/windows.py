@@ -71,7 +71,7 @@ def windows_of(ev: CodedEvents, cfg: CoordinationConfig) -> tuple[dict[str, floa
             continue
         cut = d["second"].quantile(cfg.window_fastest, "lower")
         fast = d.filter(pl.col("second") <= cut).sort("delay", "ic")
-        est = float(fast["delay"].quantile(0.5, "linear"))
+        est = fast["delay"].quantile(0.5, "linear") or 0.0
         out[kind] = float(min(max(est, cfg.window_min_s), top))
         how[kind] = {
             "seconds": out[kind],

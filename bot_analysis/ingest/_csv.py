@@ -240,7 +240,7 @@ def _python_block(block: bytes, file: str, delim: str, columns: list[str], line0
         rej["detail"].append(f"unparsable CSV from here to the end of the block: {e}")
         rej["raw"].append(text[-RAW_EXCERPT_CHARS:])
     data = dict(zip(columns, cols, strict=True))
-    data["__line"] = line_col  # type: ignore[assignment]
+    data["__line"] = line_col
     frame = pl.DataFrame(data, schema={**dict.fromkeys(columns, pl.String), "__line": pl.Int64})
     return CsvBlock(frame, pl.DataFrame(rej, schema=REJECTS_SCHEMA), records)
 
@@ -363,7 +363,7 @@ class _TimeParse:
         import zoneinfo
 
         tz = zoneinfo.ZoneInfo(naive_tz) if naive_tz else None
-        vals = []
+        vals: list[int | None] = []
         for v in self.s.gather(todo).to_list():
             try:
                 vals.append(iso_us(v, tz))

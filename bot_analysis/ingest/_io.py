@@ -119,7 +119,7 @@ def file_sha256(path: Path) -> str:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
-def _decompressed(inp: InputFile) -> IO[bytes]:
+def _decompressed(inp: InputFile) -> ByteStream:
     if inp.member is not None:
         z = zipfile.ZipFile(inp.path)
         raw: IO[bytes] = z.open(inp.member)
@@ -152,10 +152,14 @@ def _decompressed(inp: InputFile) -> IO[bytes]:
     return raw
 
 
+#: A binary stream: a file, or one of this module's decompressing filters.
+ByteStream = IO[bytes] | io.RawIOBase
+
+
 class _Filter(io.RawIOBase):
     """A binary stream made from another, piece by piece: subclasses give :meth:`_fill`."""
 
-    def __init__(self, raw: IO[bytes]) -> None:
+    def __init__(self, raw: ByteStream) -> None:
         self._raw = raw
         self._buf = memoryview(b"")
 
@@ -188,7 +192,7 @@ class _Frames(_Filter):
     raises EOFError after everything before the cut was given (a file object's read() loses
     the block it was decompressing, and zstandard's stream_reader just stopped)."""
 
-    def __init__(self, raw: IO[bytes], new: Any, codec: str) -> None:
+    def __init__(self, raw: ByteStream, new: Any, codec: str) -> None:
         super().__init__(raw)
         self._new = new
         self._obj = new()
@@ -235,7 +239,7 @@ class _Guard(_Filter):
     records before the cut are kept and the cut is reported once, alike for every codec.
     """
 
-    def __init__(self, raw: IO[bytes], codec: str) -> None:
+    def __init__(self, raw: ByteStream, codec: str) -> None:
         super().__init__(raw)
         self.codec = codec
         self._tail = b""
@@ -323,7 +327,7 @@ class _Transcoder(_Filter):
 class _Replay(_Filter):
     """A binary stream that gives ``head`` again, then the rest of ``raw``."""
 
-    def __init__(self, head: bytes, raw: IO[bytes]) -> None:
+    def __init__(self, head: bytes, raw: ByteStream) -> None:
         super().__init__(raw)
         self._head: bytes | None = head
 
@@ -336,7 +340,7 @@ class _Replay(_Filter):
 
 
 def read_head(
-    stream: IO[bytes],
+    stream: ByteStream,
     lines: int = _SNIFF_LINES,
     min_bytes: int = _SNIFF_BYTES,
     cap: int = _SNIFF_CAP,
@@ -379,7 +383,7 @@ class Utf8Stream:
         self.encoding = "utf-8"
         self.stream: IO[bytes]
         self.head = b""
-        self._raw: IO[bytes] | None = None
+        self._raw: ByteStream | None = None
 
     @property
     def cut(self) -> str | None:

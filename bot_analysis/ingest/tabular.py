@@ -206,7 +206,7 @@ def convert_generic(
     mapped = frame.select(
         _str(g("comment_id")).alias("comment_id"),
         _str(g("account_id")).alias("account_id"),
-        pl.col(g("text")).cast(pl.String).alias("text"),
+        pl.col(colmap["text"]).cast(pl.String).alias("text"),
         _str(g("thread_id")).alias("thread_id"),
         _str(g("parent_id")).alias("parent_id"),
         (_str(g("platform")).fill_null("generic") if g("platform") else pl.lit("generic")).alias(
@@ -217,7 +217,7 @@ def convert_generic(
         _str(g("url")).alias("url"),
         *_reposts(frame, g),
     )
-    tcol = frame[g("created_at")]
+    tcol = frame[colmap["created_at"]]
     if tcol.dtype.is_temporal():
         t = tcol if tcol.dtype == pl.Datetime else tcol.cast(pl.Datetime("us"))
         if getattr(t.dtype, "time_zone", None) is None:

@@ -173,8 +173,8 @@ def map_telethon(obj: dict, sink: RowSink, src: str) -> None:
     fwd = obj.get("fwd_from") if isinstance(obj.get("fwd_from"), dict) else None
     fwd_peer = _peer(fwd.get("from_id")) if fwd else None
     fwd_post = fwd.get("channel_post") if fwd else None
-    urls = [
-        e.get("url")
+    urls: list[str] = [
+        e["url"]
         for e in obj.get("entities") or ()
         if isinstance(e, dict) and isinstance(e.get("url"), str)  # MessageEntityTextUrl
     ]

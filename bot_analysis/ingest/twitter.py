@@ -21,8 +21,8 @@ def map_v2_tweet(
     tw: dict,
     sink: RowSink,
     src: str,
-    users: dict[str, str] | None,
-    context: dict[str, dict] | None = None,
+    users: dict[Any, Any] | None,
+    context: dict[Any, dict] | None = None,
 ) -> None:
     """Map one API v2 tweet (raw or flattened) into ``sink``.
 

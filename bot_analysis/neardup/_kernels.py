@@ -288,7 +288,7 @@ def _text_tokens(  # pragma: no cover - compiled
             p += 1
             continue
         q = p
-        acc = 0
+        acc = np.int64(0)
         digits = True
         while q < end and codes[q] != 32:
             c = np.int64(codes[q])
@@ -335,7 +335,7 @@ def _char_shingles(  # pragma: no cover - compiled
 ) -> int:
     """Character ``char_n``-grams of ``codes[start:end]``, written from ``out``; the new end."""
     for p in range(start, end - char_n + 1):
-        acc = 0
+        acc = np.int64(0)
         for k in range(char_n):
             c = np.int64(codes[p + k]) + k + 1
             acc = (acc * 0x01000193 + c * np.int64(pos_mult[k])) & M32
@@ -349,7 +349,7 @@ def _whole_text(  # pragma: no cover - compiled
     codes: np.ndarray, start: int, end: int, pos_mult: np.ndarray
 ) -> int:
     """The hash of the whole text ``codes[start:end]``."""
-    acc = 0x811C9DC5
+    acc = np.int64(0x811C9DC5)
     for k in range(end - start):
         c = np.int64(codes[start + k]) + 1
         acc = (acc * 0x01000193 + c * np.int64(pos_mult[k % 64])) & M32

@@ -57,7 +57,7 @@ def _optimal_lsh(threshold: float, num_perm: int) -> tuple[int, int]:
     """datasketch's optimum (it integrates numerically: 0.16 s a call, so once per process)."""
     from datasketch.lsh import _optimal_param
 
-    return _optimal_param(threshold, num_perm, 0.5, 0.5)  # type: ignore[no-any-return]
+    return _optimal_param(threshold, num_perm, 0.5, 0.5)
 
 
 def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -149,8 +149,7 @@ def _mapped(
 def merged_pairs(parts: list[np.ndarray]) -> np.ndarray:
     """The distinct pairs of buckets' :func:`bucket_pairs`, sorted, as an (m, 2) int64 array."""
     # polars' hash unique runs on every core: several times a sort
-    key = pl.Series(np.concatenate(parts or [np.zeros(0, np.int64)])).unique().sort()
-    key = key.to_numpy()
+    key = pl.Series(np.concatenate(parts or [np.zeros(0, np.int64)])).unique().sort().to_numpy()
     return np.stack([key >> 32, key & 0xFFFFFFFF], axis=1)
 
 

@@ -3,7 +3,7 @@ MinHash them, and key their LSH bands (see :mod:`.lsh`)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import polars as pl
@@ -36,7 +36,7 @@ class NodeSignatures(NamedTuple):
     """Hashes of each text's distinct word tokens ..."""
     token_text: np.ndarray
     """... and the text each belongs to."""
-    keyed: list[np.ndarray | None]
+    keyed: list[Any]
     """The block's LSH band keys per bucket (see :func:`~.lsh.band_buckets`)."""
 
 
@@ -52,7 +52,7 @@ class SignedBlock(NamedTuple):
     n_tokens: np.ndarray
     token_hashes: np.ndarray
     token_text: np.ndarray
-    keyed: list[np.ndarray | None]
+    keyed: list[Any]
 
 
 def text_features(texts: pl.Series) -> pl.DataFrame:

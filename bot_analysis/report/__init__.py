@@ -12,9 +12,10 @@ import base64
 import hashlib
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import polars as pl
 
@@ -195,7 +196,7 @@ def _render(name: str, *args: Any) -> Path:
     """Task: draw figure ``name`` (matplotlib is imported where the figure is drawn only)."""
     from . import figures
 
-    return getattr(figures, name)(*args)  # type: ignore[no-any-return]
+    return getattr(figures, name)(*args)
 
 
 def _by_campaign(comments: pl.DataFrame) -> dict[str, pl.DataFrame]:
@@ -273,8 +274,8 @@ def write_report(
         n_flagged_accounts=int(accounts["flagged"].sum()),
         n_flagged_comments=int(comments["flagged"].sum()),
         n_accounts=accounts.height,
-        span_start=comments["created_at"].min().strftime("%Y-%m-%d %H:%M"),
-        span_end=comments["created_at"].max().strftime("%Y-%m-%d %H:%M"),
+        span_start=cast(datetime, comments["created_at"].min()).strftime("%Y-%m-%d %H:%M"),
+        span_end=cast(datetime, comments["created_at"].max()).strftime("%Y-%m-%d %H:%M"),
         platforms=", ".join(sorted(comments["platform"].unique().to_list())),
         threshold=run["parameters"]["campaigns"]["flag_threshold"],
         flagged=flagged_items,
@@ -337,18 +338,18 @@ def _unflagged(
     campaigns: pl.DataFrame, reviews: dict[str, str]
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The candidates considered and not flagged, and the automation findings."""
+    if not campaigns.height:
+        return [], []
     is_auto = pl.col("kind") == "automation" if "kind" in campaigns.columns else pl.lit(False)
-    return (
-        (
-            [
-                {**c, "review": reviews.get(c["campaign_id"], "")}
-                for c in campaigns.filter(~pl.col("flagged") & which).iter_rows(named=True)
-            ]
-            if campaigns.height
-            else []
-        )
-        for which in (~is_auto, is_auto)
-    )
+
+    def rows(which: pl.Expr) -> list[dict[str, Any]]:
+        unflagged = campaigns.filter(~pl.col("flagged") & which)
+        return [
+            {**c, "review": reviews.get(c["campaign_id"], "")}
+            for c in unflagged.iter_rows(named=True)
+        ]
+
+    return rows(~is_auto), rows(is_auto)
 
 
 def _reject_groups(rejects: pl.DataFrame) -> list[dict[str, Any]]:

@@ -6,8 +6,9 @@ Russian or Ukrainian render without installing a font.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import matplotlib
 
@@ -66,7 +67,8 @@ def campaign_timeline(
     camp_comments: pl.DataFrame, bursts: pl.DataFrame, title: str, path: Path
 ) -> Path:
     """A campaign's comments per hour, stacked by talking point (cluster), bursts shaded."""
-    start, end = camp_comments["created_at"].min(), camp_comments["created_at"].max()
+    start = cast(datetime, camp_comments["created_at"].min())
+    end = cast(datetime, camp_comments["created_at"].max())
     top = (
         camp_comments.group_by("cluster_id")
         .len()
@@ -120,7 +122,7 @@ def posting_gaps(comments: pl.DataFrame, path: Path) -> Path:
         if len(g):
             ax.hist(
                 g,
-                bins=bins,
+                bins=list(bins),
                 density=True,
                 histtype="step",
                 lw=1.5,
@@ -202,7 +204,7 @@ def account_graph(
             "reddit": "#ff4500",
         }
         strong = shown.sort(["weight", "a", "b"], descending=[True, False, False]).head(max_edges)
-        segments = np.array([(pos[a], pos[b]) for a, b in strong.select("a", "b").iter_rows()])
+        segments = [(pos[a], pos[b]) for a, b in strong.select("a", "b").iter_rows()]
         ax.add_collection(LineCollection(segments, colors="k", alpha=0.12, linewidths=0.5))
         for p in sorted({platform.get(n, "generic") for n in g}):
             nl = sorted(n for n in g if platform.get(n, "generic") == p)

@@ -17,7 +17,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 
@@ -89,7 +89,7 @@ class _Ids:
 
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
-        self.used: set[str] = set()
+        self.used: set[tuple[str, str]] = set()
 
     def new(self, platform: str) -> str:
         while True:
@@ -102,7 +102,7 @@ class _Ids:
             else:
                 v = f"f{self.rng.randint(10_000, 9_999_999)}"
             if (platform, v) not in self.used:
-                self.used.add((platform, v))  # type: ignore[arg-type]
+                self.used.add((platform, v))
                 return v
 
 
@@ -758,7 +758,8 @@ def real_background(path: str | Path) -> pl.DataFrame:
     c = read_inputs([path]).comments.filter(pl.col("account_id").is_not_null())
     if c.height == 0:
         raise ValueError(f"{path}: no comments with an account to plant into")
-    first = c["created_at"].min().replace(hour=0, minute=0, second=0, microsecond=0)  # type: ignore[union-attr]
+    earliest = cast(datetime, c["created_at"].min())
+    first = earliest.replace(hour=0, minute=0, second=0, microsecond=0)
     window = c.filter(pl.col("created_at") < first + timedelta(days=DAYS))
     shift = START - first
     return (
@@ -927,7 +928,7 @@ def _write_telegram(sc: Scenario, dumps: Path) -> dict[str, dict[str, int]]:
             post_mid[id(th)] = mid
             th.key = f"{chat}:{mid}"
             th.post_id = mid
-            text = T.organic_text(rng, "uk")
+            text: Any = T.organic_text(rng, "uk")
             sc.posts.append(("telegram", f"{chat}:{mid}", f"channel{chat + 7}", ts))
             base.update(
                 {
@@ -944,7 +945,7 @@ def _write_telegram(sc: Scenario, dumps: Path) -> dict[str, dict[str, int]]:
             c.cid = f"{chat}:{mid}"
             a = c.account
             reply = c.parent.native_id if c.parent is not None else post_mid[id(c.thread)]
-            text: Any = "" if c.broken == "missing_text" else c.text
+            text = "" if c.broken == "missing_text" else c.text
             entities = [{"type": "plain", "text": text}] if text else []
             if text and "https://" in text:
                 pre, _, rest = text.partition("https://")
