@@ -28,10 +28,13 @@ M32 = 0xFFFFFFFF
 
 
 def njit(**options: Any) -> Callable[[Any], Any]:
-    """numba's ``njit`` with ``cache=True`` that works where nothing beside the package or
-    under HOME can be written (a read-only install run by a service account): the cache then
-    goes to a folder of this user's in the system's temporary folder, and when even that
-    fails, the kernels are compiled in memory for this process only."""
+    """Compile with numba's ``njit``, caching wherever anything can be written.
+
+    Numba's ``njit`` with ``cache=True`` that works where nothing beside the package or under
+    HOME can be written (a read-only install run by a service account): the cache then goes to a
+    folder of this user's in the system's temporary folder, and when even that fails, the
+    kernels are compiled in memory for this process only.
+    """
 
     def decorate(fn: Any) -> Any:
         try:
@@ -65,7 +68,7 @@ def run_rows(kernel: Callable[..., None], n: int, *args: Any, threads: int = 1) 
 
 @njit(cache=True, inline="always")
 def run_end(keys: np.ndarray, i: int) -> int:  # pragma: no cover - compiled
-    """The end of the run of values equal to ``keys[i]`` that starts at ``i``."""
+    """Return the end of the run of values equal to ``keys[i]`` that starts at ``i``."""
     j = i + 1
     while j < len(keys) and keys[j] == keys[i]:
         j += 1

@@ -43,7 +43,7 @@ def burst_states(
     base: np.ndarray | None = None,
     n_bins: int | None = None,
 ) -> np.ndarray:
-    """The Viterbi state (0 = base rate) of every bin of every series.
+    """Return the Viterbi state (0 = base rate) of every bin of every series.
 
     Parameters
     ----------
@@ -110,8 +110,10 @@ def _runs(
     s: float,
     gamma: float,
 ) -> list[tuple[int, int, int, int, int, float]]:
-    """Burst runs ``(row, level, first bin, last bin, count, expected)`` of every series,
-    sorted by row and bin.
+    """Return the burst runs of every series, sorted by row and bin.
+
+    Burst runs ``(row, level, first bin, last bin, count, expected)`` of every series, sorted by
+    row and bin.
 
     Each series is run on its own window, from its first to its last event: before its
     first event the cheapest path is the base state (its rate is the lowest, and a move up
@@ -171,9 +173,11 @@ def _batch_runs(
     width: int,
     params: tuple[int, int, float, float],
 ) -> list[tuple[int, int, int, int, int, float]]:
-    """Burst runs of the series ``rows``, each on ``width`` bins from its first event; the
-    batch's events are given by series position in ``rows`` and bin offset in its window.
-    ``params``: the whole span's bins, then levels, s and gamma of :func:`burst_states`."""
+    """Burst runs of the series ``rows``, each on ``width`` bins from its first event.
+
+    The batch's events are given by series position in ``rows`` and bin offset in its window.
+    ``params``: the whole span's bins, then levels, s and gamma of :func:`burst_states`.
+    """
     n_bins, levels, s, gamma = params
     mat = np.zeros((len(rows), width), dtype=np.float64)
     np.add.at(mat, (local, offset), weight)
@@ -235,6 +239,12 @@ def bursts_table(
     span_us : (int, int), optional
         That span (first and last event, UTC microseconds) when ``series`` is a part of
         the whole: parts then get the bins, hence the bursts, of one call on the whole.
+    levels : int
+        Automaton states (base, burst, strong burst, ...).
+    s : float
+        Rate ratio between consecutive states.
+    gamma : float
+        Cost of moving up one level, in units of ln(number of bins).
 
     Returns
     -------
@@ -289,7 +299,7 @@ def bursts_table(
 
 
 def span_us_of(times: pl.Series) -> tuple[int, int]:
-    """The first and last of ``times`` in UTC microseconds ((0, 0) when there are none)."""
+    """Return the first and last of ``times`` in UTC microseconds ((0, 0) when there are none)."""
     t = times.dt.epoch("us")
     if t.is_empty() or t.null_count() == len(t):
         return (0, 0)
@@ -376,7 +386,7 @@ def _burst_args(cfg: BurstConfig, span: tuple[int, int]) -> tuple[Any, ...]:
 def candidate_bursts(
     candidates: pl.DataFrame, cfg: BurstConfig, span_us: tuple[int, int]
 ) -> pl.DataFrame:
-    """The bursts of each campaign candidate's comments, on the dump's bins.
+    """Return the bursts of each campaign candidate's comments, on the dump's bins.
 
     A candidate is bursty against the whole time span; its burstiness sub-score and the
     bursts the report draws for its campaign are these.

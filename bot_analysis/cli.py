@@ -295,7 +295,7 @@ def _run(
 
 
 def _echo_counts(result: Any) -> None:
-    """The row counts of the ingest, on stdout."""
+    """Print the row counts of the ingest."""
     c = result.counts
     click.echo(
         f"{c['rows_read']:,} rows read: {c['accepted']:,} accepted, {c['rejected']:,} rejected, "

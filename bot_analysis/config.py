@@ -30,7 +30,17 @@ __all__ = [
 
 
 def bad_value(key: str, value: object, allowed: str) -> ConfigError:
-    """Return the one error message every config check uses."""
+    """Return the one error message every config check uses.
+
+    Parameters
+    ----------
+    key : str
+        The parameter, as ``section.name``.
+    value : object
+        The value given.
+    allowed : str
+        What the parameter takes, in words.
+    """
     return ConfigError(
         f"{key} must be {allowed}; got {value!r}. Fix it in your config file "
         "or delete the line to use the default."
@@ -60,7 +70,7 @@ MAPPABLE = tuple(
 
 
 def _describe(hint: Any) -> str:
-    """A type hint in words, for error messages."""
+    """Return a type hint in words, for error messages."""
     origin, args = get_origin(hint), get_args(hint)
     if hint is int:
         return "an int"
@@ -110,8 +120,10 @@ def _is(value: Any, hint: Any) -> bool:
 
 
 def _check_types(obj: Any, section: str) -> None:
-    """Check every field of a config dataclass against its annotation (scikit-learn's
-    wording): a string where a number belongs fails here, not deep inside a stage."""
+    """Check every field of a config dataclass against its annotation (scikit-learn's wording).
+
+    A string where a number belongs fails here, not deep inside a stage.
+    """
     hints = get_type_hints(type(obj))
     for f in dataclasses.fields(obj):
         hint = hints[f.name]
@@ -533,8 +545,11 @@ def _apply(cfg: Config, changes: dict[str, Any]) -> Config:
 
 
 def _from_toml(value: Any, hint: Any) -> Any:
-    """TOML's shapes to the field's: arrays to tuples, a table to (key, value) pairs where
-    the field holds pairs (``weights = {synchrony = 0.4, ...}``)."""
+    """TOML's shapes to the field's.
+
+    Arrays to tuples, a table to (key, value) pairs where the field holds pairs (``weights =
+    {synchrony = 0.4, ...}``).
+    """
     pairs = get_origin(hint) is tuple and get_origin(get_args(hint)[0]) is tuple
     if isinstance(value, dict) and pairs:
         return tuple(value.items())
@@ -544,7 +559,13 @@ def _from_toml(value: Any, hint: Any) -> Any:
 
 
 def load_config(path: str | Path | None) -> Config:
-    """Read a TOML config file (sections named after stages); None gives the defaults."""
+    """Read a TOML config file (sections named after stages); None gives the defaults.
+
+    Parameters
+    ----------
+    path : str or Path or None
+        The TOML file; None gives the defaults.
+    """
     cfg = Config()
     if path is None:
         return cfg

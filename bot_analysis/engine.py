@@ -44,8 +44,16 @@ SMALL_INPUT_BYTES = 4 * 1024 * 1024
 
 
 def default_workers(input_bytes: int | None = None) -> int:
-    """Worker processes of the local engine: the CPUs this process may use (at most 8), or 1
-    for inputs under ``SMALL_INPUT_BYTES`` (compressed sizes count as they are on disk)."""
+    """Worker processes of the local engine.
+
+    The CPUs this process may use (at most 8), or 1 for inputs under ``SMALL_INPUT_BYTES``
+    (compressed sizes count as they are on disk).
+
+    Parameters
+    ----------
+    input_bytes : int, optional
+        The inputs' size on disk.
+    """
     if input_bytes is not None and input_bytes < SMALL_INPUT_BYTES:
         return 1
     try:
@@ -69,9 +77,11 @@ class Engine:
     so that nothing big goes through a pipe."""
 
     def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run ``fn(*args, **kwargs)`` as a task; return its handle."""
         raise NotImplementedError
 
     def gather(self, handles: Sequence[Any]) -> list[Any]:
+        """Wait for the tasks of ``handles`` and return their results, in order."""
         raise NotImplementedError
 
     def wait(self, handle: Any) -> None:
@@ -83,20 +93,20 @@ class Engine:
         return self.gather([self.submit(fn, item, *args) for item in items])
 
     def take(self, handle: Any, index: int) -> Any:
-        """A handle on ``handle``'s result ``[index]`` (a task on Dask, no copy locally)."""
+        """Return a handle on ``handle``'s result ``[index]`` (a task on Dask, no copy locally)."""
         import operator
 
         return self.submit(operator.getitem, handle, index)
 
     def field(self, handle: Any, name: str) -> Any:
-        """A handle on ``handle``'s result's attribute ``name`` (see :meth:`take`)."""
+        """Return a handle on ``handle``'s result's attribute ``name`` (see :meth:`take`)."""
         return self.submit(getattr, handle, name)
 
     def start(self) -> None:
         """Start workers ahead of the first task, where the engine has any to start."""
 
     def info(self) -> dict[str, Any]:
-        """What run.json records about the engine."""
+        """Return what run.json records about the engine."""
         return {"engine": self.name, "workers": self.workers}
 
     def close(self) -> None:
@@ -144,6 +154,7 @@ class LocalEngine(Engine):
                 pool.submit(_warm)
 
     def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run ``fn(*args, **kwargs)`` as a task; return its handle."""
         args = tuple(_resolve(a) for a in args)
         kwargs = {k: _resolve(v) for k, v in kwargs.items()}
         if self.workers == 1:
@@ -151,18 +162,23 @@ class LocalEngine(Engine):
         return self._executor().submit(fn, *args, **kwargs)
 
     def take(self, handle: Any, index: int) -> Any:
+        """Return a handle on the result's item ``index``."""
         return _resolve(handle)[index]
 
     def field(self, handle: Any, name: str) -> Any:
+        """Return a handle on the result's attribute ``name``."""
         return getattr(_resolve(handle), name)
 
     def wait(self, handle: Any) -> None:
+        """Block until the task has finished."""
         _resolve(handle)
 
     def gather(self, handles: Sequence[Any]) -> list[Any]:
+        """Wait for the tasks and return their results, in order."""
         return [_resolve(h) for h in handles]
 
     def close(self) -> None:
+        """Stop the workers."""
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
@@ -183,8 +199,11 @@ _TASK_MODULES = (
 
 
 def _watch_client(client_pid: int) -> None:
-    """Worker initializer: exit when the client process is gone (killed, say, by the
-    out-of-memory killer), instead of lingering with its pipes open."""
+    """Exit this worker when the client process is gone.
+
+    Worker initializer: exit when the client process is gone (killed, say, by the out-of-memory
+    killer), instead of lingering with its pipes open.
+    """
     import threading
     import time
 
@@ -247,6 +266,7 @@ class DaskEngine(Engine):
             self.workers = len(self.client.scheduler_info().get("workers", {})) or 1
 
     def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run ``fn(*args, **kwargs)`` as a task; return its handle."""
         # Arguments travel inside the task, never scattered: data scattered to a worker dies
         # with it ("already forgotten"), while a task the scheduler holds is run again on
         # another worker, and so are the tasks whose results a lost worker held. Dask warns
@@ -256,17 +276,21 @@ class DaskEngine(Engine):
             return self.client.submit(fn, *args, pure=False, retries=self.retries, **kwargs)
 
     def gather(self, handles: Sequence[Any]) -> list[Any]:
+        """Wait for the tasks and return their results, in order."""
         return list(self.client.gather(list(handles)))
 
     def wait(self, handle: Any) -> None:
+        """Block until the task has finished."""
         from distributed import wait
 
         wait([handle])
 
     def info(self) -> dict[str, Any]:
+        """Return what run.json records about the engine."""
         return {**super().info(), "scheduler": self.scheduler or "LocalCluster"}
 
     def close(self) -> None:
+        """Stop the workers."""
         self.client.close()
         if self._cluster is not None:
             self._cluster.close()
@@ -278,8 +302,21 @@ def make_engine(  # type: ignore[no-untyped-def]
     workers: int | None = None,
     input_bytes: int | None = None,
 ):
-    """The engine called ``name`` (``local`` or ``dask``); ``input_bytes`` sizes the default
-    local pool (see :func:`default_workers`)."""
+    """Return the engine called ``name`` (``local`` or ``dask``).
+
+    ``input_bytes`` sizes the default local pool (see :func:`default_workers`).
+
+    Parameters
+    ----------
+    name : str
+        ``local`` or ``dask``.
+    scheduler : str, optional
+        A Dask scheduler's address (default: a LocalCluster for the run).
+    workers : int, optional
+        Worker processes (default: see :func:`default_workers`).
+    input_bytes : int, optional
+        The inputs' size on disk.
+    """
     if name == "local":
         if scheduler is not None:
             raise ConfigError("--scheduler needs --engine dask")

@@ -23,9 +23,12 @@ class InputError(BotAnalysisError):
 
 
 class IngestFailed(InputError):
-    """Ingest finished but its result cannot be analyzed (a file read with the wrong reader,
+    """Ingest finished, but its result cannot be analyzed.
+
+    Ingest finished but its result cannot be analyzed (a file read with the wrong reader,
     nothing accepted). ``result`` is the partial result, so that rejects.csv and run.json can
-    still be written."""
+    still be written.
+    """
 
     def __init__(self, message: str, result: Any) -> None:
         super().__init__(message)

@@ -22,13 +22,20 @@ _SAFE_ID = r"^[-+]?[\w.:]+(?:-[\w.:]+)*$"
 
 
 def _is_id(column: str) -> bool:
-    """Identifier columns: ``*_id``, ``*_ids`` and the graph's node columns."""
+    """Return the identifier columns: ``*_id``, ``*_ids`` and the graph's node columns."""
     return column.endswith(("_id", "_ids")) or column in ("node", "a", "b", "id")
 
 
 def neutralize_csv(df: pl.DataFrame) -> pl.DataFrame:
-    """Prefix dangerous string cells with ``'`` (every String column; numbers are untouched);
+    """Prefix dangerous string cells with ``'``; numbers and safe identifiers stay as they are.
+
+    Prefix dangerous string cells with ``'`` (every String column; numbers are untouched);
     identifiers of a safe shape are kept as they are (see ``_SAFE_ID``).
+
+    Parameters
+    ----------
+    df : polars.DataFrame
+        Any table.
 
     Examples
     --------
@@ -53,6 +60,15 @@ def write_csv(df: pl.DataFrame, path: str | Path, batch_rows: int = 250_000) -> 
 
     Cells are converted ``batch_rows`` rows at a time, so that a table of millions of rows
     is never copied whole; the file is the same as from one pass.
+
+    Parameters
+    ----------
+    df : polars.DataFrame
+        Any table.
+    path : str or Path
+        The file to write.
+    batch_rows : int
+        Rows converted at a time.
     """
     convert = [
         pl.col(c).dt.strftime("%Y-%m-%dT%H:%M:%S%.fZ")

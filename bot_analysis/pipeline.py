@@ -175,7 +175,7 @@ def analyze(
 def _tables(
     result: Result, clusters: pl.DataFrame, co: CoordinationResult, cp: CampaignResult
 ) -> None:
-    """The output contract's tables from the stages' results (see ``report/tables.py``)."""
+    """Build the output contract's tables from the stages' results (see ``report/tables.py``)."""
     from .report import tables
 
     result.comments = comments = tables.with_campaigns(result.comments, cp.comment_campaign)

@@ -140,7 +140,7 @@ class Result:
         return [*written, p]
 
     def _report_data(self) -> ReportData | None:
-        """What the report shows; ``None`` for a run that only ingested."""
+        """Return what the report shows; ``None`` for a run that only ingested."""
         from .report import ReportData
 
         if self.campaigns is None:
@@ -160,7 +160,7 @@ class Result:
         )
 
     def _write_findings(self, w: TableWriter) -> None:
-        """The analysis tables' files (none for a run that only ingested)."""
+        """Write the analysis tables' files (none for a run that only ingested)."""
         from .report.gexf import write_gexf
         from .report.tables import campaigns_for_csv
 
@@ -186,7 +186,7 @@ class Result:
                 w.csv(table, f"{name}.csv")
 
     def scan_comments(self) -> pl.LazyFrame:
-        """The comment table with every column, those spilled to disk included."""
+        """Return the comment table with every column, those spilled to disk included."""
         if self.spill is None:
             return self.comments.lazy()
         return self.spill.restore(self.comments)
@@ -208,7 +208,7 @@ class Result:
         self.close()
 
     def run_info(self) -> dict[str, Any]:
-        """The content of run.json."""
+        """Return the content of run.json."""
         return {
             "tool": "bot-analysis",
             "version": __version__,

@@ -56,6 +56,11 @@ CREATE TABLE IF NOT EXISTS campaign_clusters (
 def fingerprint(text_norm: str) -> str:
     """Stable content fingerprint of a normalized text.
 
+    Parameters
+    ----------
+    text_norm : str
+        A normalized text.
+
     Examples
     --------
     >>> fingerprint("poccия he b изoляции")[:12]
@@ -160,8 +165,15 @@ class ReviewStore:
 
 
 def cluster_texts(comments: pl.DataFrame) -> pl.DataFrame:
-    """Each cluster's distinct normalized texts (cluster_id, text_norm): what decisions on
-    clusters are matched by."""
+    """Each cluster's distinct normalized texts (cluster_id, text_norm).
+
+    What decisions on clusters are matched by.
+
+    Parameters
+    ----------
+    comments : polars.DataFrame
+        The comment table with ``cluster_id`` and ``text_norm``.
+    """
     return (
         comments.filter(pl.col("cluster_id").is_not_null())
         .select("cluster_id", "text_norm")
@@ -177,6 +189,15 @@ def apply_decisions(
     Returns the campaigns with ``review`` (decision or ""), ``flagged`` switched off for
     confirmed false positives, the decision per campaign/cluster id, and the ids that are new
     (flagged and never reviewed).
+
+    Parameters
+    ----------
+    store : ReviewStore
+        The review store.
+    campaigns : polars.DataFrame
+        This run's campaigns, with ``top_clusters``.
+    texts : polars.DataFrame
+        cluster_id, text_norm: this run's :func:`cluster_texts`.
     """
     cl_dec, cp_dec, links = store.decisions()
     # every normalized text's fingerprint -> the clusters of this run that contain it

@@ -28,9 +28,16 @@ UTC_US = pl.Datetime("us", "UTC")
 
 
 def is_repost(columns: list[str]) -> pl.Expr:
-    """Whether each comment of a table with ``columns`` is a plain repost (amplification,
-    not authored text): ``repost_kind == "repost"``; false where the table has no such
-    column."""
+    """Return whether each comment is a plain repost (amplification, not authored text).
+
+    Whether each comment of a table with ``columns`` is a plain repost (amplification, not
+    authored text): ``repost_kind == "repost"``; false where the table has no such column.
+
+    Parameters
+    ----------
+    columns : list of str
+        The table's columns.
+    """
     if "repost_kind" not in columns:
         return pl.lit(False)
     return (pl.col("repost_kind") == "repost").fill_null(False)
@@ -128,6 +135,11 @@ def conform(df: pl.DataFrame) -> pl.DataFrame:
 
 def validate_comments(df: pl.DataFrame) -> pl.DataFrame:
     """Check that ``df`` is a valid canonical table and return it unchanged.
+
+    Parameters
+    ----------
+    df : polars.DataFrame
+        A comment table.
 
     Raises
     ------

@@ -134,6 +134,13 @@ def spill_derived(comments: pl.DataFrame, spill: Spill | None) -> pl.DataFrame:
 
     The normalized text, its tokens and information join the spilled columns; without a
     spill ``comments`` is returned as it is.
+
+    Parameters
+    ----------
+    comments : polars.DataFrame
+        The comment table after the near-duplicates.
+    spill : Spill or None
+        The run's spill, if any.
     """
     if spill is None:
         return comments

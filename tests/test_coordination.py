@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot_analysis.config import CoordinationConfig
-from bot_analysis.coordination import build_graph, co_action_events, co_action_pairs
+from bot_analysis.coordination import build_graph, co_action_events
+from bot_analysis.coordination.pairs import co_action_pairs
 from bot_analysis.report.gexf import write_gexf
 
 T0 = datetime(2024, 10, 22, 12, tzinfo=UTC)
@@ -192,7 +193,7 @@ def test_gexf_parses_back_with_networkx_and_plain_xml(tmp_path: Path):
 def test_window_pairs_equal_the_brute_force_rule(events, max_neighbours):
     """Each event with the next ``max_neighbours`` events of its item, within the window of
     its kind, by another account: checked against a plain double loop."""
-    from bot_analysis.coordination import pair_codes
+    from bot_analysis.coordination.pairs import pair_codes
 
     ev = sorted(events)  # (item, t, node), sorted as the coded events are
     ic = np.array([e[0] for e in ev], dtype=np.int64)

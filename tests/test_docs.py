@@ -42,3 +42,58 @@ def test_readme_notebook_example_runs(tmp_path, monkeypatch):
     assert runner.failures == 0
     assert runner.tries >= 6
     assert (tmp_path / "reports" / "notebook" / "index.html").exists()
+
+
+# the package's public faces: what a notebook imports (a stage package's submodules are its
+# steps, and modules whose name starts with "_" are private)
+PUBLIC = (
+    "bot_analysis",
+    "bot_analysis.pipeline",
+    "bot_analysis.result",
+    "bot_analysis.config",
+    "bot_analysis.errors",
+    "bot_analysis.engine",
+    "bot_analysis.exports",
+    "bot_analysis.schema",
+    "bot_analysis.review",
+    "bot_analysis.spill",
+    "bot_analysis.bursts",
+    "bot_analysis.ingest",
+    "bot_analysis.neardup",
+    "bot_analysis.coordination",
+    "bot_analysis.campaigns",
+    "bot_analysis.report",
+    "bot_analysis.report.tables",
+    "bot_analysis.report.write",
+    "bot_analysis.report.gexf",
+)
+
+
+def _documented_parameters(doc: str) -> set[str]:
+    """The names a numpydoc ``Parameters`` section documents."""
+    import re
+
+    section = re.search(r"Parameters\n-+\n(.*?)(\n\n[A-Z][a-z]+\n-+\n|\Z)", doc, re.S)
+    names: set[str] = set()
+    for line in (section.group(1) if section else "").splitlines():
+        m = re.match(r"^([\w, *]+?)\s*:", line)
+        if m and not line.startswith(" "):
+            names |= {x.strip().lstrip("*") for x in m.group(1).split(",")}
+    return names
+
+
+def test_every_public_function_documents_its_parameters():
+    import importlib
+    import inspect
+
+    missing = []
+    for name in PUBLIC:
+        module = importlib.import_module(name)
+        for attr in module.__all__:
+            obj = getattr(module, attr)
+            if not inspect.isfunction(obj):
+                continue
+            params = [p for p in inspect.signature(obj).parameters if p not in ("self", "cls")]
+            documented = _documented_parameters(inspect.getdoc(obj) or "")
+            missing += [f"{name}.{attr}({p})" for p in params if p not in documented]
+    assert not missing, missing

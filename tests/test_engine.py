@@ -16,7 +16,8 @@ from bot_analysis.config import Config, IngestConfig
 from bot_analysis.engine import LocalEngine, make_engine
 from bot_analysis.errors import ConfigError
 from bot_analysis.ingest import read_inputs
-from bot_analysis.neardup import band_buckets, bucket_pairs, lsh_candidate_pairs, node_signatures
+from bot_analysis.neardup.lsh import band_buckets, bucket_pairs, lsh_candidate_pairs
+from bot_analysis.neardup.signing import node_signatures
 from bot_analysis.neardup.text import shingle
 
 from .conftest import SAMPLE

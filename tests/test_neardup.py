@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot_analysis.config import NearDupConfig
-from bot_analysis.neardup import find_clusters, lsh_candidate_pairs, lsh_params, minhash_signatures
+from bot_analysis.neardup import find_clusters, lsh_params, minhash_signatures
+from bot_analysis.neardup.lsh import lsh_candidate_pairs
 from bot_analysis.neardup.text import (
     extract_hashtags,
     extract_urls,
@@ -190,7 +191,7 @@ def _bucket_pairs_reference(keys, nodes, window):
     seed=st.integers(0, 2**16),
 )
 def test_bucket_pairs_follow_the_window_rule(n, n_keys, window, seed):
-    from bot_analysis.neardup import bucket_pairs
+    from bot_analysis.neardup.lsh import bucket_pairs
 
     rng = np.random.default_rng(seed)
     keys = rng.integers(0, n_keys, size=n).astype(np.uint64)
@@ -242,7 +243,7 @@ def _cluster_reference(sig: np.ndarray, edges: np.ndarray, cohesion: float) -> n
     seed=st.integers(0, 2**16),
 )
 def test_cohesion_split_equals_its_reference(n, n_edges, cohesion, seed):
-    from bot_analysis.neardup import cluster_labels as _cluster
+    from bot_analysis.neardup.lsh import cluster_labels as _cluster
 
     rng = np.random.default_rng(seed)
     # few distinct values per column: rows agree in many places, as near-duplicates do

@@ -34,9 +34,9 @@ from bot_analysis.coordination import (
     benjamini_hochberg,
     build_graph,
     co_action_events,
-    co_action_pairs,
     estimate_windows,
 )
+from bot_analysis.coordination.pairs import co_action_pairs
 from bot_analysis.ingest import read_inputs
 from bot_analysis.neardup import find_clusters
 

@@ -52,9 +52,11 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class CampaignResult:
-    """``campaigns``: one row per candidate (flagged or not); ``membership``: node ->
-    campaign_id; ``comment_campaign``: comment_id/platform -> campaign_id; ``evidence``: see
-    below."""
+    """``campaigns``: one row per candidate (flagged or not).
+
+    ``membership``: node -> campaign_id; ``comment_campaign``: comment_id/platform ->
+    campaign_id; ``evidence``: see below.
+    """
 
     campaigns: pl.DataFrame
     membership: pl.DataFrame

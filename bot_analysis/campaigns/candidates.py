@@ -1,6 +1,8 @@
-"""Campaign candidates: coordinated communities (merged where they share content, with the
-quieter accounts that post their points), large clusters outside them, and slot templates
-(automation)."""
+"""Campaign candidates: communities, large clusters and slot templates.
+
+Campaign candidates: coordinated communities (merged where they share content, with the quieter
+accounts that post their points), large clusters outside them, and slot templates (automation).
+"""
 
 from __future__ import annotations
 
@@ -125,9 +127,11 @@ def find_candidates(
 
 
 def _prepared(comments: pl.DataFrame, accounts: pl.DataFrame) -> pl.DataFrame:
-    """The comments with an account, with node, the optional columns (null where the
-    export has none), the replied-to comment (co-reply) and the account's score and
-    community."""
+    """Return the comments with an account.
+
+    With node, the optional columns (null where the export has none), the replied-to comment
+    (co-reply) and the account's score and community.
+    """
     null = pl.lit(None, dtype=pl.String)
     cols = comments.columns
     c = comments.with_columns(
@@ -146,12 +150,15 @@ def _prepared(comments: pl.DataFrame, accounts: pl.DataFrame) -> pl.DataFrame:
 def _merged_communities(
     c: pl.DataFrame, accounts: pl.DataFrame, inf: pl.DataFrame, cfg: CampaignConfig
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Communities that post the same informative clusters, links, answered comments or
-    sentences (``min_sharing_accounts`` or more accounts each) are one candidate: Louvain
-    may cut one operation in pieces, e.g. along platform lines (authored posts only:
-    re-sharing one popular post joins no communities).
+    """Merge the communities that share content into one candidate.
 
-    Returns (node -> cand, the communities' comments with ``cand``)."""
+    Communities that post the same informative clusters, links, answered comments or sentences
+    (``min_sharing_accounts`` or more accounts each) are one candidate: Louvain may cut one
+    operation in pieces, e.g. along platform lines (authored posts only: re-sharing one popular
+    post joins no communities).
+
+    Returns (node -> cand, the communities' comments with ``cand``).
+    """
     acc = accounts.select("node", "community")
     members = acc.filter(pl.col("community").is_not_null()).select(
         "node", pl.concat_str(pl.lit("m"), pl.col("community").cast(pl.String)).alias("cand")
@@ -209,9 +216,12 @@ def _community_comments(
     coord: CoordinationResult,
     cfg: CampaignConfig,
 ) -> pl.DataFrame:
-    """The communities' comments that are on their own content (clusters they dominate,
-    their rare items) or co-acted, plus the comments of accounts outside the communities
-    that post their points (see :func:`_quiet_accounts`)."""
+    """Return the communities' own comments and those of their quieter accounts.
+
+    The communities' comments that are on their own content (clusters they dominate, their rare
+    items) or co-acted, plus the comments of accounts outside the communities that post their
+    points (see :func:`_quiet_accounts`).
+    """
     # clusters a community dominates: its members are at least half of the cluster's accounts
     cl_acc = (
         c.filter(pl.col("cluster_id").is_not_null())
@@ -245,10 +255,13 @@ def _quiet_accounts(
     items: pl.DataFrame,
     cfg: CampaignConfig,
 ) -> pl.DataFrame:
-    """The comments of accounts outside the communities that post a candidate's talking
-    points repeatedly (two or more comments in the clusters or links it dominates) or with
-    its rare link or hashtag: an operation's quieter accounts have too few co-actions for
-    significance on their own."""
+    """Return the comments of accounts that post a candidate's points from outside it.
+
+    The comments of accounts outside the communities that post a candidate's talking points
+    repeatedly (two or more comments in the clusters or links it dominates) or with its rare
+    link or hashtag: an operation's quieter accounts have too few co-actions for significance on
+    their own.
+    """
     others = c.join(members.select("node"), on="node", how="anti")
     via_cluster = others.join(dom.select("cand", "cluster_id"), on="cluster_id", how="inner")
     repeat = via_cluster.group_by("cand", "node").len().filter(pl.col("len") >= 2)
@@ -311,9 +324,12 @@ def _quiet_accounts(
 def _cluster_candidates(
     c: pl.DataFrame, clusters: pl.DataFrame, comm_comments: pl.DataFrame, cfg: CampaignConfig
 ) -> pl.DataFrame:
-    """Large informative clusters mostly outside the communities (a meme, a quote, a viral
-    phrase: listed so that a reviewer sees what was considered); those whose accounts are
-    mostly the same are one candidate."""
+    """Return the comments of large informative clusters outside the communities.
+
+    Large informative clusters mostly outside the communities (a meme, a quote, a viral phrase:
+    listed so that a reviewer sees what was considered); those whose accounts are mostly the
+    same are one candidate.
+    """
     covered = set(comm_comments["cluster_id"].drop_nulls().unique().to_list())
     big = clusters.filter(
         pl.col("informative") & (pl.col("n_accounts") >= cfg.min_cluster_accounts)
@@ -328,9 +344,11 @@ def _cluster_candidates(
 def _template_candidates(
     c: pl.DataFrame, comm_comments: pl.DataFrame, min_accounts: int
 ) -> pl.DataFrame:
-    """Slot templates posted by ``min_accounts`` or more accounts outside the communities:
-    automation (a game's or a service's bot), never flagged; templates posted by the same
-    accounts (one bot's several messages) are one finding."""
+    """Slot templates posted by ``min_accounts`` or more accounts outside the communities.
+
+    Automation (a game's or a service's bot), never flagged; templates posted by the same
+    accounts (one bot's several messages) are one finding.
+    """
     tpl = (
         c.drop_nulls("template_key")
         .group_by("template_key")
@@ -357,10 +375,13 @@ def _template_candidates(
 
 
 def _same_accounts(cm: pl.DataFrame, share: float) -> pl.Series:
-    """A candidate per group of clusters posted by mostly the same accounts (``share`` or more
-    of the smaller cluster's): a group of accounts pushing three texts is one candidate, three
-    memes that share a few people are three. ``cm``: the clusters' comments (cluster_id,
-    node); returns ``x`` + the group's first cluster id, per row."""
+    """Group large clusters posted by mostly the same accounts into one candidate.
+
+    A candidate per group of clusters posted by mostly the same accounts (``share`` or more of
+    the smaller cluster's): a group of accounts pushing three texts is one candidate, three
+    memes that share a few people are three. ``cm``: the clusters' comments (cluster_id, node);
+    returns ``x`` + the group's first cluster id, per row.
+    """
     members = cm.select("cluster_id", "node").unique()
     size = members.group_by("cluster_id").len("n")
     shared = (
@@ -380,9 +401,12 @@ def _same_accounts(cm: pl.DataFrame, share: float) -> pl.Series:
 
 
 def _share_points(c: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Reposts as talking points: a plain repost (no cluster of its own) takes its original's
-    key (``s`` + a digest of the share item) as its ``cluster_id``, and a flag ``repost``;
-    returns the comments and the keys as cluster rows (cluster_id, informative, n_accounts)."""
+    """Reposts as talking points.
+
+    A plain repost (no cluster of its own) takes its original's key (``s`` + a digest of the
+    share item) as its ``cluster_id``, and a flag ``repost``; returns the comments and the keys
+    as cluster rows (cluster_id, informative, n_accounts).
+    """
     c = c.with_columns((is_repost(c.columns) & pl.col("share_item").is_not_null()).alias("repost"))
     items = c.filter(pl.col("repost")).select("share_item").unique().sort("share_item")
     keys = items.with_columns(
@@ -412,17 +436,23 @@ def _share_points(c: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 
 def _reach_us(coord: CoordinationResult) -> dict[str, int]:
-    """Microseconds per kind within which two accounts' uses of an item were tested as a
-    co-action (the longer of the kind's two time scales)."""
+    """Return, per kind, how far apart two uses of an item may be to co-act.
+
+    Microseconds per kind within which two accounts' uses of an item were tested as a co-action
+    (the longer of the kind's two time scales).
+    """
     how = coord.stats.get("windows", {})
     return {k: int(max(v, how.get(k, {}).get("slow_s", 0)) * 1e6) for k, v in coord.windows.items()}
 
 
 def _co_acted(cm: pl.DataFrame, reach_us: dict[str, int]) -> pl.Series:
-    """Whether each comment of ``cm`` (a candidate's members' comments) is one side of a
-    co-action with another member of its candidate: the same cluster, link, hashtag,
-    re-shared post or replied-to comment used by another of its accounts within the kind's
-    reach. Linear after one sort: each use is compared with its neighbours in time."""
+    """Flag each member's comment that is one side of a co-action in its candidate.
+
+    Whether each comment of ``cm`` (a candidate's members' comments) is one side of a co-action
+    with another member of its candidate: the same cluster, link, hashtag, re-shared post or
+    replied-to comment used by another of its accounts within the kind's reach. Linear after one
+    sort: each use is compared with its neighbours in time.
+    """
     rows = cm.with_columns(
         pl.int_range(pl.len(), dtype=pl.UInt32).alias("__r"),
         pl.col("created_at").dt.epoch("us").alias("t"),
@@ -459,9 +489,12 @@ def _co_acted(cm: pl.DataFrame, reach_us: dict[str, int]) -> pl.Series:
 
 
 def _uses_rare_item(cm: pl.DataFrame, items: pl.DataFrame) -> pl.Series:
-    """Whether each comment of ``cm`` (columns cand, urls, hashtags) carries one of its own
+    """Flag each comment that carries one of its own candidate's rare items.
+
+    Whether each comment of ``cm`` (columns cand, urls, hashtags) carries one of its own
     candidate's rare items: an exploded semi-join, linear in the comments' links and hashtags
-    (attaching each candidate's item list to every comment grew as comments x items)."""
+    (attaching each candidate's item list to every comment grew as comments x items).
+    """
     rows = cm.select(
         pl.int_range(pl.len(), dtype=pl.UInt32).alias("__r"), "cand", "urls", "hashtags"
     )
@@ -477,8 +510,11 @@ def _uses_rare_item(cm: pl.DataFrame, items: pl.DataFrame) -> pl.Series:
 
 
 def _rare_items(c: pl.DataFrame, members: pl.DataFrame, k_min: int, share: float) -> pl.DataFrame:
-    """Links and hashtags used by ``k_min``+ accounts of a candidate and by its accounts for
-    ``share`` or more of their users (see ``CampaignConfig``)."""
+    """Return each candidate's rare links and hashtags.
+
+    Links and hashtags used by ``k_min``+ accounts of a candidate and by its accounts for
+    ``share`` or more of their users (see ``CampaignConfig``).
+    """
     ev = (
         pl.concat(
             [
@@ -499,11 +535,14 @@ def _rare_items(c: pl.DataFrame, members: pl.DataFrame, k_min: int, share: float
 
 
 def _inside_strength(cand: pl.DataFrame, graph: pl.DataFrame, edges: pl.DataFrame) -> pl.DataFrame:
-    """Per candidate: ``synchrony``, the mean over its accounts of the strength of their
-    co-actions beyond chance with the candidate's other accounts (the account graph's pair
-    strengths summed, capped at 1): the group acting together, not each account with anyone;
-    and ``n_testable``, how many of its account pairs the dump could have shown beyond chance
-    at all (see ``CoordinationResult.edges``). Linear: each edge is looked up by its ends."""
+    """Per candidate: ``synchrony``.
+
+    The mean over its accounts of the strength of their co-actions beyond chance with the
+    candidate's other accounts (the account graph's pair strengths summed, capped at 1): the
+    group acting together, not each account with anyone; and ``n_testable``, how many of its
+    account pairs the dump could have shown beyond chance at all (see
+    ``CoordinationResult.edges``). Linear: each edge is looked up by its ends.
+    """
     members = cand.select("cand", "node").unique()
 
     def within(e: pl.DataFrame) -> pl.DataFrame:
@@ -537,9 +576,11 @@ def _inside_strength(cand: pl.DataFrame, graph: pl.DataFrame, edges: pl.DataFram
 
 
 def carried(c: pl.DataFrame) -> pl.DataFrame:
-    """Per platform, whether its comments can carry each sub-score that needs a field: thread
-    ids (thread repetition), links or hashtags (shared rare items); cross-platform needs two
-    platforms in the dump."""
+    """Per platform, whether its comments can carry each sub-score that needs a field.
+
+    Thread ids (thread repetition), links or hashtags (shared rare items); cross-platform needs
+    two platforms in the dump.
+    """
     n_platforms = c["platform"].n_unique()
     return c.group_by("platform").agg(
         pl.col("thread_id").is_not_null().any().alias("thread_repetition"),

@@ -1,6 +1,8 @@
-"""Why each account of a flagged campaign is in it: its strongest co-actions with the
-campaign's other accounts (with whom, on what, how close, the p-value) and its share of
-comments on the campaign's talking points."""
+"""Why each account of a flagged campaign is in it.
+
+Its strongest co-actions with the campaign's other accounts (with whom, on what, how close, the
+p-value) and its share of comments on the campaign's talking points.
+"""
 
 from __future__ import annotations
 
@@ -80,8 +82,11 @@ _SCHEMA = {
 
 
 def _closest(fc: pl.DataFrame) -> pl.DataFrame:
-    """The closest co-action of each pair and kind inside a candidate (neighbours in time on
-    one item): cand, a, b, kind, dt (seconds) and what it was on."""
+    """Return the closest co-action of each pair and kind inside a candidate.
+
+    The closest co-action of each pair and kind inside a candidate (neighbours in time on one
+    item): cand, a, b, kind, dt (seconds) and what it was on.
+    """
     used = uses(
         fc,
         ["cand", "node", "created_at", "text"],

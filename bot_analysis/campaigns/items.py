@@ -1,5 +1,8 @@
-"""What a candidate's accounts share: the items of each co-action kind, their labels, and
-which comments are on the candidate's shared points."""
+"""What a candidate's accounts share.
+
+The items of each co-action kind, their labels, and which comments are on the candidate's shared
+points.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +17,11 @@ __all__ = [
 
 
 def item_label(kind: pl.Expr, item: pl.Expr, text: pl.Expr) -> pl.Expr:
-    """What a co-action was on, in words: the text (shortened) of a talking point or a
-    re-share, the link, the hashtag, or the comment answered."""
+    """Return what a co-action was on, in words.
+
+    The text (shortened) of a talking point or a re-share, the link, the hashtag, or the comment
+    answered.
+    """
     short = pl.when(text.str.len_chars() > 60).then(text.str.slice(0, 57) + "...").otherwise(text)
     return (
         pl.when(kind.is_in(["text", "share"]))
@@ -44,8 +50,11 @@ _LISTS = ("urls", "hashtags", "fragments")
 
 
 def uses(df: pl.DataFrame, keep: list[str], kinds: tuple[str, ...]) -> pl.DataFrame:
-    """One row per (comment, kind, item): ``keep`` columns, ``kind`` and ``item`` (null items
-    dropped); sentence fragments count as the text kind."""
+    """One row per (comment, kind, item).
+
+    ``keep`` columns, ``kind`` and ``item`` (null items dropped); sentence fragments count as
+    the text kind.
+    """
     parts = []
     for kind in kinds:
         col = _ITEM_OF[kind]
@@ -63,9 +72,12 @@ def uses(df: pl.DataFrame, keep: list[str], kinds: tuple[str, ...]) -> pl.DataFr
 
 
 def on_point(cand: pl.DataFrame, shared: pl.DataFrame, k_min: int) -> pl.Series:
-    """Per row of ``cand``: whether the comment is on a talking point that ``k_min`` or more
-    of its candidate's accounts share: a near-duplicate cluster or re-shared original
-    (``shared``), the comment they answer, a link, a hashtag or a sentence."""
+    """Flag each comment that is on one of its candidate's shared talking points.
+
+    Per row of ``cand``: whether the comment is on a talking point that ``k_min`` or more of its
+    candidate's accounts share: a near-duplicate cluster or re-shared original (``shared``), the
+    comment they answer, a link, a hashtag or a sentence.
+    """
     rows = cand.select(
         pl.int_range(pl.len(), dtype=pl.UInt32).alias("__r"),
         "cand",

@@ -27,10 +27,12 @@ def _cid(nodes: list[str]) -> str:
 
 
 def _campaign_ids(df: pl.DataFrame) -> list[str]:
-    """A unique id per candidate, from its content, so that a rerun gives the same ids: the
-    hash of its accounts; where candidates share their accounts (one set of accounts posting
-    several talking points), the hash of the accounts and the clusters; the few left alike
-    get ``-2``, ``-3`` in the order of their clusters."""
+    """Return a unique id per candidate, from its content, so that a rerun gives the same ids.
+
+    The hash of its accounts; where candidates share their accounts (one set of accounts posting
+    several talking points), the hash of the accounts and the clusters; the few left alike get
+    ``-2``, ``-3`` in the order of their clusters.
+    """
     nodes = df["nodes"].to_list()
     clusters = df["cluster_set"].to_list()
     ids = [_cid(n) for n in nodes]
@@ -52,8 +54,10 @@ _OPTIONAL = ("thread_repetition", "shared_rare_items", "cross_platform")
 
 
 def score(cands: Candidates, bursts: pl.DataFrame, cfg: CampaignConfig) -> pl.DataFrame:
-    """One row per candidate: its counts, sub-scores, score, kind, flag, id, signals,
-    summary, talking points and rare items.
+    """One row per candidate.
+
+    Its counts, sub-scores, score, kind, flag, id, signals, summary, talking points and rare
+    items.
 
     Parameters
     ----------
@@ -116,8 +120,11 @@ def score(cands: Candidates, bursts: pl.DataFrame, cfg: CampaignConfig) -> pl.Da
 
 
 def _counts(cand: pl.DataFrame) -> pl.DataFrame:
-    """Per candidate: comments, accounts, clusters, threads, span, platforms, accounts,
-    clusters, reposts and its slot-template share."""
+    """Count each candidate's comments, accounts, clusters, threads and span.
+
+    Per candidate: comments, accounts, clusters, threads, span, platforms, accounts, clusters,
+    reposts and its slot-template share.
+    """
     return cand.group_by("cand").agg(
         pl.len().alias("n_comments"),
         pl.col("node").n_unique().alias("n_accounts"),
@@ -138,8 +145,10 @@ def _counts(cand: pl.DataFrame) -> pl.DataFrame:
 def _shared_content(
     cand: pl.DataFrame, cl_k: pl.DataFrame, shared: pl.DataFrame, k_min: int
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """Per candidate: its comments on shared points and co-replies (text similarity), its
-    originals re-shared by two or more accounts, and its threads per talking point."""
+    """Per candidate: its comments on shared points and co-replies (text similarity).
+
+    Its originals re-shared by two or more accounts, and its threads per talking point.
+    """
     # originals re-shared by two or more of the candidate's accounts
     reshared = (
         cl_k.filter(pl.col("cluster_id").str.starts_with("s") & (pl.col("k") >= 2))
@@ -181,9 +190,11 @@ def _platforms(cand: pl.DataFrame) -> pl.DataFrame:
 
 
 def _talking_points(cand: pl.DataFrame, cl_k: pl.DataFrame, k_min: int) -> pl.DataFrame:
-    """Per candidate: its five most posted clusters (``top_clusters``) and talking points,
-    or, where shared sentences reach more of its accounts than any whole text (a templated
-    push), those sentences."""
+    """Per candidate: its five most posted clusters (``top_clusters``) and talking points.
+
+    Or, where shared sentences reach more of its accounts than any whole text (a templated
+    push), those sentences.
+    """
     top_points = (
         cl_k.sort(["cand", "n", "cluster_id"], descending=[False, True, False])
         .group_by("cand", maintain_order=True)
@@ -211,7 +222,7 @@ def _talking_points(cand: pl.DataFrame, cl_k: pl.DataFrame, k_min: int) -> pl.Da
 def _flagged(
     df: pl.DataFrame, cand: pl.DataFrame, carried: pl.DataFrame, cfg: CampaignConfig
 ) -> pl.DataFrame:
-    """The score (n/a sub-scores leave the weighting), kind, flag and campaign id."""
+    """Return the score (n/a sub-scores leave the weighting), kind, flag and campaign id."""
     w = dict(cfg.weights)
     # A sub-score none of the candidate's platforms can carry (no thread ids, one platform,
     # no links or hashtags) is n/a (null) and leaves the weighting: the same behaviour scores
@@ -244,8 +255,10 @@ def _flagged(
 
 
 def _explained(df: pl.DataFrame, cfg: CampaignConfig, n_dump: int) -> pl.DataFrame:
-    """The signals that fired (sub-scores >= 0.5) and the summary of each candidate, and the
-    campaign table's columns in order."""
+    """Return the signals that fired (sub-scores >= 0.5) and the summary of each candidate.
+
+    And the campaign table's columns in order.
+    """
     rows = df.to_dicts()
     signals, summaries = [], []
     for r in rows:
@@ -284,9 +297,12 @@ def _explained(df: pl.DataFrame, cfg: CampaignConfig, n_dump: int) -> pl.DataFra
 
 
 def _sentence_points(cand: pl.DataFrame, cl_k: pl.DataFrame, k_min: int) -> pl.DataFrame:
-    """``sentence_points`` per candidate whose shared sentences (``fragments``, used by
-    ``k_min``+ of its accounts) reach more of its accounts than its widest whole-text cluster:
-    the five most posted, each as written in one of its comments."""
+    """Return the talking points of candidates whose sentences reach beyond whole texts.
+
+    ``sentence_points`` per candidate whose shared sentences (``fragments``, used by ``k_min``+
+    of its accounts) reach more of its accounts than its widest whole-text cluster: the five
+    most posted, each as written in one of its comments.
+    """
     from ..neardup import fragment_key, sentences_of
 
     if "fragments" not in cand.columns:

@@ -1,5 +1,4 @@
-"""A candidate's one-paragraph summary: what its accounts did, and why it is or is not
-flagged."""
+"""A candidate's one-paragraph summary: what its accounts did, and why it is or is not flagged."""
 
 from __future__ import annotations
 
@@ -32,6 +31,7 @@ def _count(n: int, one: str, many: str | None = None) -> str:
 
 
 def summary(r: dict, fired: list[str], cfg: CampaignConfig, n_dump: int = 0) -> str:
+    """Write a candidate's summary: who did what, how closely, and why it is or is not flagged."""
     span = _hours(r)
     when = (
         "an hour"

@@ -47,15 +47,7 @@ import polars as pl
 
 from ..config import CoordinationConfig
 from .events import co_action_events, encode, events, replied_to
-from .graph import (
-    account_scores,
-    graph_edges_of,
-    louvain_components,
-    pair_strength,
-    to_networkx,
-    with_communities,
-)
-from .pairs import co_action_pairs, pair_codes, pair_keys, partitioned_pairs
+from .graph import account_scores, graph_edges_of, pair_strength, to_networkx, with_communities
 from .significance import benjamini_hochberg, expected_co_actions, significant_edges
 from .windows import estimate_windows, windows_of
 
@@ -67,13 +59,8 @@ __all__ = [
     "benjamini_hochberg",
     "build_graph",
     "co_action_events",
-    "co_action_pairs",
     "estimate_windows",
     "expected_co_actions",
-    "louvain_components",
-    "pair_codes",
-    "pair_keys",
-    "partitioned_pairs",
     "replied_to",
     "to_networkx",
 ]
@@ -82,13 +69,15 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class CoordinationResult:
-    """``edges``: a, b, kind, n_items, expected, p_value, q_value, significance, scale (the
-    time scale that tested it), testable (whether this pair could have reached significance
-    had every item of its quieter account been shared), significant, for every (a, b, kind)
-    with at least ``min_items`` co-action items (fewer is never significant);
-    ``accounts``: node, platform, account_id, n_comments, coordination_score, community;
-    ``graph``: the account graph's edges (a, b, weight, n_items, types); ``windows``: seconds
-    per kind."""
+    """The coordination stage's result: the tested pairs, accounts, graph and windows.
+
+    ``edges``: a, b, kind, n_items, expected, p_value, q_value, significance, scale (the time
+    scale that tested it), testable (whether this pair could have reached significance had every
+    item of its quieter account been shared), significant, for every (a, b, kind) with at least
+    ``min_items`` co-action items (fewer is never significant); ``accounts``: node, platform,
+    account_id, n_comments, coordination_score, community; ``graph``: the account graph's edges
+    (a, b, weight, n_items, types); ``windows``: seconds per kind.
+    """
 
     edges: pl.DataFrame
     accounts: pl.DataFrame

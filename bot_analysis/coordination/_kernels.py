@@ -1,5 +1,6 @@
-"""Compiled inner loops of the coordination stage (numba): co-action window pairs and
-counting sorted pair keys.
+"""Compiled inner loops of the coordination stage (numba).
+
+Co-action window pairs and counting sorted pair keys.
 
 Each gives exactly what the numpy rule it replaced gives; the tests check them against
 plain Python.
@@ -36,8 +37,10 @@ def window_pair_keys(  # pragma: no cover - compiled
     max_neighbours: int,
     node_bits: int,
 ) -> np.ndarray:
-    """Co-action pairs of events sorted by (run, t, node): event ``i`` with each of the next
-    ``max_neighbours`` events of its run within ``w[i]`` microseconds, by another node.
+    """Co-action pairs of events sorted by (run, t, node).
+
+    Event ``i`` with each of the next ``max_neighbours`` events of its run within ``w[i]``
+    microseconds, by another node.
 
     Each pair is packed ``(run - ic[0]) << (2 * node_bits + KIND_BITS) |
     a << (node_bits + KIND_BITS) | b << KIND_BITS | kind`` with ``a < b`` (repeats
@@ -71,7 +74,7 @@ def window_pair_keys(  # pragma: no cover - compiled
 def count_sorted(  # pragma: no cover - compiled
     keys: np.ndarray, min_count: int
 ) -> tuple[np.ndarray, np.ndarray, int, np.ndarray]:
-    """Counts of the values of a sorted int64 array.
+    """Count the values of a sorted int64 array.
 
     Returns (the values seen at least ``min_count`` times, their counts, the number of
     distinct values, the number of entries by their kind bits, see ``KIND_BITS``).
@@ -106,8 +109,10 @@ def count_sorted(  # pragma: no cover - compiled
 def window_pairs_per_run(  # pragma: no cover - compiled
     ic: np.ndarray, t: np.ndarray, w: np.ndarray, first: np.ndarray
 ) -> np.ndarray:
-    """Per run of events sorted by (run, t): how many of its event pairs fall within the
-    run's window ``w[run]`` microseconds, every pair counted (no cap), in one two-pointer pass.
+    """Per run of events sorted by (run, t).
+
+    How many of its event pairs fall within the run's window ``w[run]`` microseconds, every pair
+    counted (no cap), in one two-pointer pass.
 
     ``first`` holds each run's first row (ascending), as ``_Coded.item_first`` does.
     """

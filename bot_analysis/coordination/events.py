@@ -21,8 +21,16 @@ __all__ = [
 
 
 def replied_to(columns: list[str]) -> pl.Expr:
-    """The comment each comment answers (``platform:parent_id``), where that is not its
-    thread's opening post (answering the post is the thread kind): what co-reply is about."""
+    """Return the comment each comment answers (``platform:parent_id``).
+
+    Where that is not its thread's opening post (answering the post is the thread kind): what
+    co-reply is about.
+
+    Parameters
+    ----------
+    columns : list of str
+        The comment table's columns (without ``parent_id`` the expression is null).
+    """
     if "parent_id" not in columns:
         return pl.lit(None, dtype=pl.String)
     parent = pl.col("parent_id").cast(pl.String)
@@ -32,7 +40,7 @@ def replied_to(columns: list[str]) -> pl.Expr:
 
 
 def events(comments: pl.DataFrame) -> pl.DataFrame:
-    """The events of :func:`co_action_events`, in no order."""
+    """Return the events of :func:`co_action_events`, in no order."""
     cols = comments.columns
     null = pl.lit(None, dtype=pl.String)
     base = comments.filter(pl.col("account_id").is_not_null()).select(
@@ -89,19 +97,29 @@ def events(comments: pl.DataFrame) -> pl.DataFrame:
 
 
 def co_action_events(comments: pl.DataFrame) -> pl.DataFrame:
-    """Events (kind, item, node, t) from comments with the neardup columns, sorted by
-    (kind, item, t, node).
+    """Return the co-action events of the comments, sorted by kind, item, time and node.
+
+    Events (kind, item, node, t) from comments with the neardup columns, sorted by (kind, item,
+    t, node).
 
     ``t`` is microseconds since the epoch; ``node`` is ``platform:account_id``. Comments
     without an account are left out; only informative clusters make text events.
+
+    Parameters
+    ----------
+    comments : polars.DataFrame
+        The comment table with the near-duplicate columns.
     """
     return events(comments).sort("kind", "item", "t", "node")
 
 
 @dataclass
 class CodedEvents:
-    """Events as integer codes: ``ic`` the (kind, item) run, ``kc`` the kind (index into
-    ``KINDS``), ``nc`` the node (index into ``nodes``, sorted), ``t`` microseconds."""
+    """Events as integer codes.
+
+    ``ic`` the (kind, item) run, ``kc`` the kind (index into ``KINDS``), ``nc`` the node (index
+    into ``nodes``, sorted), ``t`` microseconds.
+    """
 
     ic: np.ndarray
     kc: np.ndarray
@@ -121,10 +139,13 @@ class CodedEvents:
 
 
 def encode(events: pl.DataFrame) -> CodedEvents:
-    """Integer codes of events, sorted by (item run, t, node) on the codes (sorting the
-    strings costs several times more): nodes numbered by name, items by first appearance
-    (no result depends on that numbering). Events already sorted by (kind, item, t, node),
-    as :func:`co_action_events` gives them, keep their rows, so ``item_first`` indexes them."""
+    """Code the events as integers, sorted by item run, time and node.
+
+    Integer codes of events, sorted by (item run, t, node) on the codes (sorting the strings
+    costs several times more): nodes numbered by name, items by first appearance (no result
+    depends on that numbering). Events already sorted by (kind, item, t, node), as
+    :func:`co_action_events` gives them, keep their rows, so ``item_first`` indexes them.
+    """
     nodes = events["node"].unique().sort()
     coded = events.with_columns(
         pl.col("kind").replace_strict({k: i for i, k in enumerate(KINDS)}, return_dtype=pl.UInt8)
@@ -147,4 +168,5 @@ def encode(events: pl.DataFrame) -> CodedEvents:
 
 
 def node_bits(ev: CodedEvents) -> int:
+    """Return the bits a node code needs."""
     return max(1, (len(ev.nodes) - 1).bit_length())

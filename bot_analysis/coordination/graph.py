@@ -1,5 +1,7 @@
-"""The account graph from the significant pairs: pair strength, account scores, Louvain
-communities, and a networkx view."""
+"""The account graph from the significant pairs.
+
+Pair strength, account scores, Louvain communities, and a networkx view.
+"""
 
 from __future__ import annotations
 
@@ -63,8 +65,11 @@ def communities_of(g: nx.Graph, seed: int, engine: Engine | None = None) -> list
 def louvain_components(
     components: list[tuple[list[int], list[tuple[int, int, float]]]], seed: int
 ) -> list[list[int]]:
-    """Partition function: Louvain communities of components given as (nodes, weighted
-    edges), each in the order of the whole graph's subgraph view."""
+    """Find the Louvain communities of graph components (a partition function).
+
+    Partition function: Louvain communities of components given as (nodes, weighted edges), each
+    in the order of the whole graph's subgraph view.
+    """
     out: list[list[int]] = []
     for nodes, edges in components:
         h = nx.Graph()
@@ -77,7 +82,7 @@ def louvain_components(
 
 
 def to_networkx(graph: pl.DataFrame, accounts: pl.DataFrame) -> nx.Graph:
-    """The account graph as a networkx Graph with node and edge attributes.
+    """Return the account graph as a networkx Graph with node and edge attributes.
 
     Parameters
     ----------
@@ -109,10 +114,13 @@ def to_networkx(graph: pl.DataFrame, accounts: pl.DataFrame) -> nx.Graph:
 
 
 def pair_strength(sig_edges: pl.DataFrame, cfg: CoordinationConfig) -> pl.DataFrame:
-    """Per account pair: its content strength (text, link, hashtag, share, reply) and thread
+    """Return the strength of each account pair's co-actions.
+
+    Per account pair: its content strength (text, link, hashtag, share, reply) and thread
     strength, each kind's significance capped at 1 and weighted; being on the same threads
     counts only beside content co-actions. Columns a, b, content, thread, types, weight (the
-    co-action items), strength."""
+    co-action items), strength.
+    """
     weights = dict(cfg.kind_weights)
     strength = sig_edges.with_columns(
         (pl.col("significance") / cfg.full_significance).clip(upper_bound=1.0).alias("s"),
@@ -137,8 +145,10 @@ def pair_strength(sig_edges: pl.DataFrame, cfg: CoordinationConfig) -> pl.DataFr
 
 
 def account_scores(comments: pl.DataFrame, pair: pl.DataFrame, scale: float) -> pl.DataFrame:
-    """Every account (platform, account_id, node) with its comments and
-    ``coordination_score``: ``1 - exp(-strength / scale)`` of its summed pair strength."""
+    """Every account (platform, account_id, node) with its comments and ``coordination_score``.
+
+    ``1 - exp(-strength / scale)`` of its summed pair strength.
+    """
     node_strength = (
         pl.concat(
             [
@@ -161,15 +171,18 @@ def account_scores(comments: pl.DataFrame, pair: pl.DataFrame, scale: float) -> 
 
 
 def graph_edges_of(pair: pl.DataFrame) -> pl.DataFrame:
-    """The account graph: a, b, weight (the pair's strength), n_items, types."""
+    """Return the account graph: a, b, weight (the pair's strength), n_items, types."""
     return pair.filter(pl.col("strength") > 0).select(
         "a", "b", pl.col("strength").alias("weight"), pl.col("weight").alias("n_items"), "types"
     )
 
 
 def _sparsified(graph: pl.DataFrame, top_k: int) -> nx.Graph:
-    """The graph Louvain runs on: each account keeps its ``top_k`` strongest edges only (the
-    dense clique of an operation stays connected; the work stays near-linear in accounts)."""
+    """Return the graph Louvain runs on.
+
+    Each account keeps its ``top_k`` strongest edges only (the dense clique of an operation
+    stays connected; the work stays near-linear in accounts).
+    """
     ends = pl.concat(
         [
             graph.select(pl.col("a").alias("n"), "a", "b", "weight"),

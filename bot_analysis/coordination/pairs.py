@@ -1,5 +1,8 @@
-"""Co-action pairs: each event paired with the next events of the same item inside the
-window (bounded by ``max_neighbours``), packed into integer keys, by partitions of items."""
+"""Co-action pairs: events paired with the next uses of their item inside the window.
+
+Co-action pairs: each event paired with the next events of the same item inside the window (bounded
+by ``max_neighbours``), packed into integer keys, by partitions of items.
+"""
 
 from __future__ import annotations
 
@@ -82,9 +85,12 @@ def _run_pair_keys(
     max_neighbours: int,
     node_bits: int,
 ) -> list[tuple[np.ndarray, int]]:
-    """The distinct keys of :func:`window_pair_keys` (run, a, b, kind in one int64), in
-    pieces of (keys, the piece's first run: add it to ``key >> (2 * node_bits + KIND_BITS)``). The
-    events are split at run boundaries until a piece's runs fit beside the two node codes."""
+    """Return the distinct keys of :func:`window_pair_keys`, in pieces.
+
+    The distinct keys of :func:`window_pair_keys` (run, a, b, kind in one int64), in pieces of
+    (keys, the piece's first run: add it to ``key >> (2 * node_bits + KIND_BITS)``). The events
+    are split at run boundaries until a piece's runs fit beside the two node codes.
+    """
     if 2 * node_bits + KIND_BITS > 63:
         raise ValueError(f"{node_bits}-bit account codes do not fit a 64-bit pair key")
     if len(ic) < 2:
@@ -110,10 +116,12 @@ def pair_keys(
     max_neighbours: int,
     node_bits: int,
 ) -> np.ndarray:
-    """Partition function: the distinct (item, a, b) co-action pairs of :func:`pair_codes`,
-    each packed into one int64 ``a << (node_bits + KIND_BITS) | b << KIND_BITS | kind`` (the
-    item dropped:
-    the key repeats once per item, which is what the significance counts)."""
+    """Return the distinct co-action pairs as packed int64 keys (a partition function).
+
+    Partition function: the distinct (item, a, b) co-action pairs of :func:`pair_codes`, each
+    packed into one int64 ``a << (node_bits + KIND_BITS) | b << KIND_BITS | kind`` (the item
+    dropped: the key repeats once per item, which is what the significance counts).
+    """
     pieces = _run_pair_keys(ic, kc, nc, t, window_us, max_neighbours, node_bits)
     low = (1 << (2 * node_bits + KIND_BITS)) - 1  # the run dropped
     return np.concatenate([k & low for k, _ in pieces]) if pieces else np.zeros(0, np.int64)

@@ -1,5 +1,8 @@
-"""Are two accounts' co-actions more than chance? The configuration-model null, its Poisson
-tail per pair and kind, and the Benjamini-Hochberg q-values over every tested pair."""
+"""Are two accounts' co-actions more than chance.
+
+The configuration-model null, its Poisson tail per pair and kind, and the Benjamini-Hochberg
+q-values over every tested pair.
+"""
 
 from __future__ import annotations
 
@@ -36,9 +39,12 @@ _MAX_SIG = 50.0  # -log10 p is capped here (p below 1e-50 is all the same to a r
 
 
 def single_texts(comments: pl.DataFrame, ev: CodedEvents) -> tuple[pl.DataFrame, float]:
-    """Authored comments in no informative cluster (each a text item of its own that no one
-    shares), for the text kind's null: (kc, nc, n) per account with events, and the count
-    over every account (all of them are part of the kind's total, events or not)."""
+    """Count the authored texts no one shares, for the text kind's null.
+
+    Authored comments in no informative cluster (each a text item of its own that no one
+    shares), for the text kind's null: (kc, nc, n) per account with events, and the count over
+    every account (all of them are part of the kind's total, events or not).
+    """
     cols = comments.columns
     n = (
         comments.filter(
@@ -64,17 +70,19 @@ def pair_tests(
     singles: pl.DataFrame | None = None,
     singles_total: float = 0.0,
 ) -> tuple[pl.DataFrame, int]:
-    """Per (a, b, kc) as codes: distinct co-action items, expected count under the null,
-    p-value and the best p-value the pair could have had (every item of its less active
-    account shared); for the (a, b, kind) with at least ``min_items`` items, and the count of
-    all of them.
+    """Per (a, b, kc) as codes.
+
+    Distinct co-action items, expected count under the null, p-value and the best p-value the
+    pair could have had (every item of its less active account shared); for the (a, b, kind)
+    with at least ``min_items`` items, and the count of all of them.
 
     ``keys`` are the packed pairs of :func:`pair_keys`, one per (item, a, b). The null is a
     configuration model conditioned on each item's own timeline: item ``i`` (``s_i``
     accounts, ``e_i`` events) brings two random users of it inside the window with the share
     ``f_i`` of its event pairs that are (all counted, whatever ``max_neighbours``), see
     :func:`expected_co_actions`: an item spread over days adds little, a burst adds its full
-    weight, and many accounts meeting once around one viral item explain each other away."""
+    weight, and many accounts meeting once around one viral item explain each other away.
+    """
     nb = node_bits(ev)
     # one int64 column, sorted on every core by polars, then counted in one pass: a fraction
     # of a hash group-by's time and memory
@@ -123,9 +131,12 @@ def pair_tests(
 def _activity(
     ev: CodedEvents, window_us: np.ndarray, singles: pl.DataFrame | None
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The null's inputs: per item its kind, accounts ``s``, events ``e`` and event pairs
-    inside the window; per (kind, account) its items ``k`` (those it posted alone
-    included: ``singles``) and ``k_items`` (those that could be shared)."""
+    """Return the null's inputs.
+
+    Per item its kind, accounts ``s``, events ``e`` and event pairs inside the window; per
+    (kind, account) its items ``k`` (those it posted alone included: ``singles``) and
+    ``k_items`` (those that could be shared).
+    """
     within = window_pairs_per_run(ev.ic, ev.t, window_us[ev.item_kc], ev.item_first)
     evf = pl.DataFrame({"ic": ev.ic, "kc": ev.kc, "nc": ev.nc})
     item_acc = (
@@ -157,16 +168,34 @@ def expected_co_actions(
     item_f: np.ndarray,
     extra_total: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Expected co-actions of each pair (kind ``kc``; its accounts used ``ka`` and ``kb``
-    items of the kind) under the null: ``sum_i P(a uses i) P(b uses i) f_i``, with
-    ``P(a uses i) = min(1, k_a s_i / S)`` (items drawn in proportion to their accounts
-    ``s_i``, ``S = sum s_i`` plus ``extra_total[kind]`` uses of single-use items; an account
-    uses an item at most once, so a viral item saturates) and ``f_i`` the share of the item's
-    event pairs inside the window.
+    """Return the expected co-actions of each pair under the null.
+
+    Expected co-actions of each pair (kind ``kc``; its accounts used ``ka`` and ``kb`` items of
+    the kind) under the null: ``sum_i P(a uses i) P(b uses i) f_i``, with ``P(a uses i) = min(1,
+    k_a s_i / S)`` (items drawn in proportion to their accounts ``s_i``, ``S = sum s_i`` plus
+    ``extra_total[kind]`` uses of single-use items; an account uses an item at most once, so a
+    viral item saturates) and ``f_i`` the share of the item's event pairs inside the window.
 
     Computed per pair in O(log items) from prefix sums over the items sorted by ``s_i``:
     items too small to saturate either account add ``k_a k_b s_i^2 f_i / S^2``, items that
     saturate only the more active one add ``k_b s_i f_i / S``, the rest ``f_i``.
+
+    Parameters
+    ----------
+    kc : numpy.ndarray
+        Each pair's kind code.
+    ka : numpy.ndarray
+        Items of the kind the pair's first account used ...
+    kb : numpy.ndarray
+        ... and its second.
+    item_kc : numpy.ndarray
+        Each item's kind code.
+    item_s : numpy.ndarray
+        Each item's accounts ``s_i``.
+    item_f : numpy.ndarray
+        Each item's share of event pairs inside the window ``f_i``.
+    extra_total : numpy.ndarray, optional
+        Per kind, uses of single-use items added to ``S``.
     """
     lam = np.zeros(len(kc))
     for code in np.unique(kc):
@@ -186,11 +215,13 @@ def expected_co_actions(
 
 
 def tested_edges(ev: CodedEvents, fast: pl.DataFrame, slow: pl.DataFrame | None) -> pl.DataFrame:
-    """The edges table from the tests at the fast windows and, where a kind has one, at the
-    slow window: a pair's p-value is the better of the two, doubled (Bonferroni for the two
-    looks), with the counts and window of the better one; q-values by Benjamini-Hochberg over
-    every tested pair. Sorted by names (node codes follow them), then kind name: sorting the
-    integer codes costs a fraction of sorting the strings."""
+    """Return the edges table from the tests at the fast and the slow windows.
+
+    Where a kind was tested at the slow window too, a pair's p-value is the better of the two,
+    doubled (Bonferroni for the two looks), with the counts and window of the better one;
+    q-values by Benjamini-Hochberg over every tested pair. Sorted by names (node codes follow
+    them), then kind name: sorting the integer codes costs a fraction of sorting the strings.
+    """
     e = fast.with_columns(pl.lit("fast").alias("scale"))
     if slow is not None and slow.height:
         keys = ["a", "b", "kc"]
@@ -231,7 +262,13 @@ def tested_edges(ev: CodedEvents, fast: pl.DataFrame, slow: pl.DataFrame | None)
 
 
 def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
-    """Benjamini-Hochberg adjusted p-values (q-values) of ``p``, in its order."""
+    """Benjamini-Hochberg adjusted p-values (q-values) of ``p``, in its order.
+
+    Parameters
+    ----------
+    p : numpy.ndarray
+        p-values, in any order.
+    """
     m = len(p)
     if m == 0:
         return np.zeros(0)

@@ -1,5 +1,8 @@
-"""Co-action windows per kind: estimated from the data (the coordination interval, as
-CooRnet estimates it), clamped by a guard, and the slow scale tested beside them."""
+"""Co-action windows per kind.
+
+Estimated from the data (the coordination interval, as CooRnet estimates it), clamped by a guard,
+and the slow scale tested beside them.
+"""
 
 from __future__ import annotations
 
@@ -23,13 +26,23 @@ __all__ = [
 
 
 def estimate_windows(events: pl.DataFrame, cfg: CoordinationConfig) -> dict[str, float]:
-    """Seconds per kind: the configured windows, else the coordination interval estimated
-    from the data as CooRnet's ``estimate_coord_interval`` does [1]_ (see :func:`windows_of`)."""
+    """Seconds per kind: the configured windows.
+
+    Else the coordination interval estimated from the data as CooRnet's
+    ``estimate_coord_interval`` does [1]_ (see :func:`windows_of`).
+
+    Parameters
+    ----------
+    events : polars.DataFrame
+        Co-action events (see :func:`co_action_events`).
+    cfg : CoordinationConfig
+        Its ``window_s`` (configured windows) or the estimate's quantiles and guard.
+    """
     return windows_of(encode(events), cfg)[0]
 
 
 def windows_of(ev: CodedEvents, cfg: CoordinationConfig) -> tuple[dict[str, float], dict[str, Any]]:
-    """The window per kind and how it was found.
+    """Return the window per kind and how it was found.
 
     Per kind, over items used by two or more accounts (each account's first use): the items
     whose second account came fastest (the ``window_fastest`` quantile of that delay) are
@@ -97,8 +110,10 @@ def windows_of(ev: CodedEvents, cfg: CoordinationConfig) -> tuple[dict[str, floa
 
 
 def slow_windows(how: dict[str, Any], cfg: CoordinationConfig) -> dict[str, float]:
-    """Seconds per kind of the second, slow scale: the guard's upper bound, for the kinds
-    whose window was estimated shorter than it."""
+    """Seconds per kind of the second, slow scale.
+
+    The guard's upper bound, for the kinds whose window was estimated shorter than it.
+    """
     out = {}
     for kind, h in how.items():
         top = cfg.thread_window_max_s if kind == "thread" else cfg.window_max_s

@@ -105,8 +105,10 @@ def _read_files(
     engine: Engine,
     progress: Progress,
 ) -> tuple[list[pl.DataFrame], list[pl.DataFrame], list[dict[str, Any]], list[dict[str, str]]]:
-    """Each input's accepted rows (tagged with its file index), its rejects and counts, and
-    the files skipped as of no known format."""
+    """Each input's accepted rows (tagged with its file index).
+
+    Its rejects and counts, and the files skipped as of no known format.
+    """
     frames: list[pl.DataFrame] = []
     rejects: list[pl.DataFrame] = []
     files: list[dict[str, Any]] = []
@@ -145,8 +147,10 @@ def _read_files(
 def _deduplicated(
     frames: list[pl.DataFrame], rejects: list[pl.DataFrame], files: list[dict[str, Any]]
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """All files' comments without exact duplicates, and all rejects (conflicting
-    duplicates added); each file's counts corrected in place."""
+    """All files' comments without exact duplicates, and all rejects (conflicting duplicates added).
+
+    Each file's counts corrected in place.
+    """
     comments = pl.concat(frames, how="vertical") if frames else empty_comments()
     all_rejects = pl.concat(rejects, how="vertical") if rejects else empty_rejects()
     comments, dup_counts, conflicts = drop_duplicates(comments)

@@ -28,12 +28,12 @@ _DELIMS = (",", "\t", ";")
 
 
 def sniff_delimiter(header_line: str) -> str:
-    """Return the delimiter of a header line: the most frequent of comma, tab and semicolon.
+    r"""Return the delimiter of a header line: the most frequent of comma, tab and semicolon.
 
     Examples
     --------
-    >>> sniff_delimiter("a\\tb\\tc"), sniff_delimiter("a,b;c,d")
-    ('\\t', ',')
+    >>> sniff_delimiter("a\tb\tc"), sniff_delimiter("a,b;c,d")
+    ('\t', ',')
     """
     counts = {d: header_line.count(d) for d in _DELIMS}
     best = max(_DELIMS, key=lambda d: counts[d])
@@ -304,8 +304,10 @@ def _epoch(x: pl.Series) -> pl.Series:
 
 
 class _TimeParse:
-    """One column being parsed: ``us`` filled format by format, ``naive`` where a time
-    without an offset was seen."""
+    """One column being parsed.
+
+    ``us`` filled format by format, ``naive`` where a time without an offset was seen.
+    """
 
     def __init__(self, s: pl.Series) -> None:
         s = s.cast(pl.String)
@@ -335,7 +337,7 @@ class _TimeParse:
             us.scatter(todo.filter(ok), got.filter(ok))
 
     def naive_times(self, naive_tz: str | None) -> None:
-        """Times without an offset: marked naive, and read in ``naive_tz`` where given."""
+        """Mark times without an offset naive, and read them in ``naive_tz`` where given."""
         todo = self.todo()
         if not len(todo):
             return

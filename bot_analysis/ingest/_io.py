@@ -46,8 +46,11 @@ OUTPUT_MARKER = ".bot-analysis-output"
 
 @dataclass
 class InputFile:
-    """One input as the user named it (a file, or one member of a zip archive): ``path`` is
-    absolute, so that it means the same file on a Dask worker; ``display`` is as given."""
+    """One input as the user named it (a file, or one member of a zip archive).
+
+    ``path`` is absolute, so that it means the same file on a Dask worker; ``display`` is as
+    given.
+    """
 
     path: Path
     member: str | None = None
@@ -167,7 +170,7 @@ class _Filter(io.RawIOBase):
         return True
 
     def _fill(self) -> bytes | memoryview:
-        """The next piece of the stream; empty at its end."""
+        """Return the next piece of the stream; empty at its end."""
         raise NotImplementedError
 
     def readinto(self, b) -> int:  # type: ignore[no-untyped-def]
@@ -187,10 +190,13 @@ class _Filter(io.RawIOBase):
 
 
 class _Frames(_Filter):
-    """A compressed stream of one or more members (gzip members, bz2 streams, zstd frames),
-    decompressed by feeding ``new()``'s decompressor; a stream that ends inside a member
-    raises EOFError after everything before the cut was given (a file object's read() loses
-    the block it was decompressing, and zstandard's stream_reader just stopped)."""
+    """A compressed stream of one or more members, decompressed piece by piece.
+
+    A compressed stream of one or more members (gzip members, bz2 streams, zstd frames),
+    decompressed by feeding ``new()``'s decompressor; a stream that ends inside a member raises
+    EOFError after everything before the cut was given (a file object's read() loses the block
+    it was decompressing, and zstandard's stream_reader just stopped).
+    """
 
     def __init__(self, raw: ByteStream, new: Any, codec: str) -> None:
         super().__init__(raw)
@@ -268,13 +274,13 @@ class _Guard(_Filter):
 
 
 def detect_encoding(sample: bytes) -> str:
-    """Return the encoding of ``sample``: utf-8, utf-8-sig, utf-16 or a detected code page.
+    r"""Return the encoding of ``sample``: utf-8, utf-8-sig, utf-16 or a detected code page.
 
     Examples
     --------
     >>> detect_encoding("Россия не в международной изоляции, санкции теряют".encode("cp1251"))
     'cp1251'
-    >>> detect_encoding(b"\\xef\\xbb\\xbfid,text")
+    >>> detect_encoding(b"\xef\xbb\xbfid,text")
     'utf-8-sig'
     """
     if sample.startswith(codecs.BOM_UTF8):
@@ -345,17 +351,19 @@ def read_head(
     min_bytes: int = _SNIFF_BYTES,
     cap: int = _SNIFF_CAP,
 ) -> tuple[bytes, IO[bytes]]:
-    """Read the start of ``stream``: at least ``min_bytes`` and ``lines`` complete lines, at
-    most ``cap`` bytes (or all of it). Returns the head and a stream that starts over.
+    r"""Read the start of ``stream``.
+
+    At least ``min_bytes`` and ``lines`` complete lines, at most ``cap`` bytes (or all of it).
+    Returns the head and a stream that starts over.
 
     Sniffing on ``peek()`` sees only what one buffer holds (8 KiB for a plain file), not even
     the first record of files whose lines are long.
 
     Examples
     --------
-    >>> head, again = read_head(io.BytesIO(b"a" * 100 + b"\\nb\\n"), lines=1, min_bytes=1)
+    >>> head, again = read_head(io.BytesIO(b"a" * 100 + b"\nb\n"), lines=1, min_bytes=1)
     >>> len(head), again.read()[-3:]
-    (103, b'\\nb\\n')
+    (103, b'\nb\n')
     """
     chunks: list[bytes] = []
     size = newlines = 0
@@ -375,8 +383,11 @@ def read_head(
 
 
 class Utf8Stream:
-    """A context manager giving ``stream`` (UTF-8 bytes), the detected ``encoding`` and
-    ``head``, the first whole records as UTF-8 (see :func:`read_head`) for sniffing."""
+    """A context manager giving ``stream`` (UTF-8 bytes).
+
+    The detected ``encoding`` and ``head``, the first whole records as UTF-8 (see
+    :func:`read_head`) for sniffing.
+    """
 
     def __init__(self, inp: InputFile) -> None:
         self.inp = inp
@@ -425,7 +436,7 @@ def open_utf8(inp: InputFile) -> Utf8Stream:
 
 
 def iter_blocks(stream: IO[bytes], block_bytes: int) -> Iterator[tuple[int, bytes]]:
-    """Yield ``(first_line_number, block)``: about ``block_bytes`` of whole lines at a time.
+    r"""Yield ``(first_line_number, block)``: about ``block_bytes`` of whole lines at a time.
 
     A block ends at a newline (the last one may not); line numbers count every line, blank
     ones included, so that ``block_lines`` numbers them as :func:`iter_lines` does.
@@ -433,8 +444,8 @@ def iter_blocks(stream: IO[bytes], block_bytes: int) -> Iterator[tuple[int, byte
     Examples
     --------
     >>> import io
-    >>> list(iter_blocks(io.BytesIO(b"a\\nb\\n\\nc"), 3))
-    [(1, b'a\\n'), (2, b'b\\n\\n'), (4, b'c')]
+    >>> list(iter_blocks(io.BytesIO(b"a\nb\n\nc"), 3))
+    [(1, b'a\n'), (2, b'b\n\n'), (4, b'c')]
     """
     lineno = 1
     rest = b""

@@ -108,7 +108,7 @@ def excerpt(raw: Any) -> str:
 
 
 def _s(value: Any) -> str | None:
-    """An id as a string; ints stay exact (never through a float)."""
+    """Return an id as a string; ints stay exact (never through a float)."""
     if value is None or value == "":
         return None
     if isinstance(value, float):
@@ -212,8 +212,11 @@ class RowSink:
         self.last_skip = reason
 
     def unskip(self, n: int) -> None:
-        """Take back the last ``n`` skips (all of one reason: the record turned out to be of
-        another format)."""
+        """Take back the last ``n`` skips.
+
+        Take back the last ``n`` skips (all of one reason: the record turned out to be of
+        another format).
+        """
         if n:
             self.skipped[self.last_skip] -= n
             self.n_skipped -= n

@@ -1,5 +1,7 @@
-"""Exact duplicates dropped (same platform, id and content), conflicting ones rejected; thread
-roots resolved from reply chains."""
+"""Exact duplicates dropped (same platform, id and content), conflicting ones rejected.
+
+Thread roots resolved from reply chains.
+"""
 
 from __future__ import annotations
 
@@ -20,8 +22,11 @@ log = logging.getLogger(__package__)
 
 
 def drop_duplicates(df: pl.DataFrame) -> tuple[pl.DataFrame, dict[int, int], pl.DataFrame]:
-    """Drop exact duplicates of (platform, comment_id); a same-id row with other content is
-    rejected as ``conflicting_duplicate`` (the first one read is kept)."""
+    """Drop exact duplicates of (platform, comment_id).
+
+    A same-id row with other content is rejected as ``conflicting_duplicate`` (the first one
+    read is kept).
+    """
     key = ["platform", "comment_id"]
     if df["platform"].n_unique() <= 1 and df["comment_id"].n_unique() == df.height:
         return df, {}, pl.DataFrame(schema={**REJECTS_SCHEMA, "__file_idx": pl.Int32})

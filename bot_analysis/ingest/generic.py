@@ -1,5 +1,7 @@
-"""The generic readers: CSV/TSV, NDJSON, a JSON array of flat objects, Parquet, with
-canonical or common column names (or ``--map``)."""
+"""The generic readers: CSV/TSV.
+
+NDJSON, a JSON array of flat objects, Parquet, with canonical or common column names (or ``--map``).
+"""
 
 from __future__ import annotations
 
@@ -38,6 +40,7 @@ log = logging.getLogger(__package__)
 def read_json_doc(
     stream: Any, inp: InputFile, cfg: IngestConfig, report: Any, done0: int
 ) -> tuple[pl.DataFrame, pl.DataFrame, RowSink]:
+    """Read a whole JSON document: a known platform's export, or an array of flat objects."""
     data = stream.read()
     file = inp.display
     try:
@@ -162,6 +165,7 @@ def _generic_records(
 def read_generic_ndjson(
     stream: Any, inp: InputFile, cfg: IngestConfig, report: Any, done0: int
 ) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """Read NDJSON of flat comment objects, block by block."""
     file = inp.display
     accs, rejs = [], []
     n = 0
@@ -199,6 +203,7 @@ def read_generic_ndjson(
 def read_csv(
     stream: Any, inp: InputFile, name: str, cfg: IngestConfig, report: Any, done0: int
 ) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """Read a CSV/TSV export (4CAT, twarc-csv or generic), block by block."""
     file = inp.display
     try:
         columns, blocks = iter_csv_blocks(stream, file, cfg.block_bytes)
@@ -244,6 +249,7 @@ def read_csv(
 def read_parquet(
     inp: InputFile, cfg: IngestConfig, report: Any, done0: int
 ) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """Read a Parquet file with canonical or common column names, in batches of rows."""
     import pyarrow.parquet as pq
 
     try:

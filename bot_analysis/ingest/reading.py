@@ -1,5 +1,8 @@
-"""Reading one file: its plan (a whole-file task, or blocks of whole lines that parse in
-parallel), and dispatch to its format's reader."""
+"""Reading one file: its plan, and dispatch to its format's reader.
+
+Reading one file: its plan (a whole-file task, or blocks of whole lines that parse in parallel), and
+dispatch to its format's reader.
+"""
 
 from __future__ import annotations
 
@@ -109,8 +112,11 @@ def _plan(inp: InputFile, cfg: IngestConfig, fmt: str | None, engine: Engine) ->
 
 
 def skip_or_raise(inp: InputFile, err: InputError, skipped: list[dict[str, str]]) -> None:
-    """A file found in a folder that is of no known format (a photo beside a Telegram
-    export's result.json) goes to ``skipped`` with why; a file the user named raises."""
+    """Skip a file of no known format found in a folder; raise for one the user named.
+
+    A file found in a folder that is of no known format (a photo beside a Telegram export's
+    result.json) goes to ``skipped`` with why; a file the user named raises.
+    """
     if not inp.in_folder:
         raise err
     skipped.append({"path": inp.display, "why": str(err).removeprefix(f"{inp.display}: ")})
@@ -223,9 +229,12 @@ def parse_block(
 
 
 def _slim(acc: pl.DataFrame) -> pl.DataFrame:
-    """A worker's rows without the optional columns that are null throughout: they are made
-    again by :func:`conform` where the rows arrive, instead of travelling (pickled, a null
-    column costs its offsets: 54 MB per million rows for the four re-share columns)."""
+    """Return a worker's rows without the optional columns that are null throughout.
+
+    They are made again by :func:`conform` where the rows arrive, instead of travelling
+    (pickled, a null column costs its offsets: 54 MB per million rows for the four re-share
+    columns).
+    """
     empty = [c for c in OPTIONAL_SCHEMA if acc[c].null_count() == acc.height]
     return acc.drop(empty) if acc.height else acc
 
@@ -233,8 +242,10 @@ def _slim(acc: pl.DataFrame) -> pl.DataFrame:
 def _cut_block(
     file: str, cut: str, tail: bytes
 ) -> tuple[pl.DataFrame, pl.DataFrame, int, dict[str, int]]:
-    """Partition function's result for the cut of a compressed input: one reject,
-    ``truncated_stream``, holding the partial record the cut left."""
+    """Partition function's result for the cut of a compressed input.
+
+    One reject, ``truncated_stream``, holding the partial record the cut left.
+    """
     rej = pl.DataFrame(
         {
             "source": [f"{file}:end"],
@@ -248,9 +259,11 @@ def _cut_block(
 
 
 def _no_rows(sink: RowSink, name: str, obj: dict, src: str, line: bytes, skips: int) -> None:
-    """A line that gave no row: a record of another format is rejected (never dropped, nor
-    skipped as this format's non-content record); one of this format that gave nothing is
-    skipped as an empty page."""
+    """Account for a line that gave no row.
+
+    A record of another format is rejected (never dropped, nor skipped as this format's
+    non-content record); one of this format that gave nothing is skipped as an empty page.
+    """
     kind = keys_format(obj)
     if kind is not None and kind != name and name != "4cat_ndjson":
         sink.unskip(skips)
@@ -263,4 +276,5 @@ Progress = Callable[..., None]
 
 
 def noop(*_: Any, **__: Any) -> None:
-    return None
+    """Do nothing (the default progress display)."""
+    return

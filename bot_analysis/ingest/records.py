@@ -31,6 +31,7 @@ log = logging.getLogger(__package__)
 
 
 def record_mapper(name: str, inp: InputFile, cfg: IngestConfig) -> Callable[..., None]:
+    """Return the function that maps one record of format ``name`` into a sink."""
     video = cfg.youtube_video_id or Path(inp.name).name.split(".")[0]
     mappers: dict[str, Callable[..., None]] = {
         "telethon_jsonl": telegram.map_telethon,
@@ -47,6 +48,7 @@ def record_mapper(name: str, inp: InputFile, cfg: IngestConfig) -> Callable[...,
 
 
 def bad_line(sink: RowSink, src: str, line: bytes, err: Exception) -> None:
+    """Reject a line that is not valid UTF-8 or not JSON, with the reason."""
     try:
         line.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -56,6 +58,7 @@ def bad_line(sink: RowSink, src: str, line: bytes, err: Exception) -> None:
 
 
 def collect(sink: RowSink, name: str) -> tuple[pl.DataFrame, pl.DataFrame, RowSink]:
+    """Return a sink's accepted rows and rejects as frames, and the sink."""
     acc = pl.concat(sink.batches, how="vertical") if sink.batches else empty_comments()
     rej = pl.concat(sink.reject_batches, how="vertical") if sink.reject_batches else empty_rejects()
     if name == "twitter_v1_jsonl" and acc.height:

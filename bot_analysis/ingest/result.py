@@ -1,5 +1,8 @@
-"""What an ingest returns: the canonical comments, the rejects and per-file counts, with the
-invariant and the failures a user must hear about."""
+"""What an ingest returns.
+
+The canonical comments, the rejects and per-file counts, with the invariant and the failures a user
+must hear about.
+"""
 
 from __future__ import annotations
 
@@ -56,7 +59,7 @@ class IngestResult:
         }
 
     def failures(self) -> list[str]:
-        """What makes this ingest unusable, one sentence per file, with the likely fix.
+        """Return what makes this ingest unusable, one sentence per file, with the likely fix.
 
         A file whose every record was rejected was most likely read with the wrong reader or
         needs an option (``--naive-tz``, ``--map``); a run that accepted nothing cannot go on.
@@ -100,7 +103,7 @@ class IngestResult:
 
 
 def _fix_for(reason: str, fmt: str) -> str:
-    """The likely fix when every record of a file was rejected for ``reason``."""
+    """Return the likely fix when every record of a file was rejected for ``reason``."""
     if reason == "naive_timestamp":
         return "its times have no zone: add --naive-tz UTC (or the zone they were written in)"
     if reason in ("bad_json", "not_a_record", "bad_encoding", "wrong_column_count"):

@@ -21,7 +21,7 @@ log = logging.getLogger(__package__)
 
 
 def keys_format(obj: Any) -> str | None:
-    """The format of one JSON record (a JSONL line), from its keys (FORMATS.md section 9)."""
+    """Return the format of one JSON record (a JSONL line), from its keys (FORMATS.md section 9)."""
     if not isinstance(obj, dict):
         return None
     k = obj.keys()
@@ -51,6 +51,7 @@ def keys_format(obj: Any) -> str | None:
 
 
 def doc_format(doc: Any) -> str:
+    """Name the format of a parsed JSON document from its keys."""
     if isinstance(doc, dict):
         if "response" in doc or ("items" in doc and "from_id" in str(doc.get("items", ""))[:2000]):
             return "vk_api"
@@ -84,6 +85,15 @@ def _binary(head: bytes) -> bool:
 
 def sniff_format(inp: InputFile, sample: bytes, raw_head: bytes) -> str:
     """Return the format name of an input from its first bytes (content first, name second).
+
+    Parameters
+    ----------
+    inp : InputFile
+        The input (its name is the second clue).
+    sample : bytes
+        Its first bytes, decompressed.
+    raw_head : bytes
+        Its first bytes as stored (magic numbers).
 
     Raises
     ------
@@ -141,12 +151,16 @@ def sniff_format(inp: InputFile, sample: bytes, raw_head: bytes) -> str:
 
 
 def by_lines(name: str, head: bytes) -> bool:
-    """Whether ``name`` is read line by line from this file (vk_api and youtube_api files may
-    also hold one JSON document)."""
+    """Tell whether format ``name`` is read line by line from this file.
+
+    Whether ``name`` is read line by line from this file (vk_api and youtube_api files may also
+    hold one JSON document).
+    """
     return name in LINE_FORMATS and not (name in DOC_OR_LINES and not _looks_jsonl(head))
 
 
 def sniff_file(inp: InputFile, sample: bytes) -> str:
+    """Name the format of a file from its first bytes and records."""
     with open(inp.path, "rb") as fh:
         raw_head = fh.read(4) if inp.member is None else b""
     return sniff_format(inp, sample, raw_head)

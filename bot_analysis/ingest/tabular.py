@@ -259,10 +259,11 @@ _QUOTE_WORDS = ["quote", "quoted", "q", "quote_tweet"]
 
 
 def _reposts(frame: pl.DataFrame, g: Any) -> list[pl.Expr]:
-    """``repost_of``, ``repost_author``, ``repost_kind`` and ``links`` of a generic table:
-    from mapped columns where there are any, and a text opening with ``RT @user:`` is a
-    repost of that user (its original's id unknown). ``links`` is split on whitespace, ``;``
-    and ``|``."""
+    """``repost_of``, ``repost_author``, ``repost_kind`` and ``links`` of a generic table.
+
+    From mapped columns where there are any, and a text opening with ``RT @user:`` is a repost
+    of that user (its original's id unknown). ``links`` is split on whitespace, ``;`` and ``|``.
+    """
     text = pl.col(g("text")).cast(pl.String)
     rt_user = text.str.extract(_RT_PREFIX, 1)
     of = _str(g("repost_of"))
@@ -299,7 +300,7 @@ def _reposts(frame: pl.DataFrame, g: Any) -> list[pl.Expr]:
 
 
 def convert_twarc_csv(frame: pl.DataFrame, file: str) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Map a twarc-csv frame: merged retweets are marked, ``\\n`` escapes are undone."""
+    r"""Map a twarc-csv frame: merged retweets are marked, ``\n`` escapes are undone."""
     cols = set(frame.columns)
 
     def c(name: str) -> str | None:
@@ -343,8 +344,10 @@ def convert_twarc_csv(frame: pl.DataFrame, file: str) -> tuple[pl.DataFrame, pl.
 
 
 def _expanded_urls(col: str | None) -> pl.Expr:
-    """The expanded (or unwound) link targets in a twarc-csv ``entities.urls`` cell, a JSON
-    list of url objects; never the per-tweet t.co wrapper."""
+    """Return the expanded (or unwound) link targets in a twarc-csv ``entities.urls`` cell.
+
+    A JSON list of url objects; never the per-tweet t.co wrapper.
+    """
     if col is None:
         return pl.lit(None, dtype=pl.List(pl.String))
     return (
@@ -376,10 +379,12 @@ _YES = ["yes", "true", "1"]
 
 
 def _fourcat_shares(platform: str, c: Any) -> list[pl.Expr]:
-    """``repost_of``, ``repost_author``, ``repost_kind`` and ``links`` of a 4CAT export: Twitter's
-    ``is_retweet`` / ``is_quote_tweet`` and comma-joined ``urls``; Telegram's
+    """``repost_of``, ``repost_author``, ``repost_kind`` and ``links`` of a 4CAT export.
+
+    Twitter's ``is_retweet`` / ``is_quote_tweet`` and comma-joined ``urls``; Telegram's
     ``author_forwarded_from_*`` (a forward, whose original message id 4CAT does not keep) and
-    ``link_attached``. A retweet's text still opens with ``RT @user:``."""
+    ``link_attached``. A retweet's text still opens with ``RT @user:``.
+    """
     none = pl.lit(None, dtype=pl.String)
 
     def yes(name: str) -> pl.Expr:

@@ -117,8 +117,11 @@ def _chat(chat: dict, sink: RowSink, where: str) -> None:
 
 
 def _tdesktop_links(entities: Any) -> list[str]:
-    """Link targets of a Telegram Desktop message: ``text_link`` entities' ``href`` (the link
-    behind a word, not in the text) and ``link`` entities' text."""
+    """Link targets of a Telegram Desktop message.
+
+    ``text_link`` entities' ``href`` (the link behind a word, not in the text) and ``link``
+    entities' text.
+    """
     if not isinstance(entities, list):  # a plain text is a string
         return []
     out = []

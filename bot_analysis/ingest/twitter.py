@@ -92,8 +92,10 @@ def _author_id(tweet: dict) -> Any:
 
 
 def _expanded(entities: Any) -> list[str]:
-    """The link targets of a tweet's ``entities.urls``: the unwound or expanded URL, never the
-    per-tweet t.co wrapper (no two tweets share one)."""
+    """Return the link targets of a tweet's ``entities.urls``.
+
+    The unwound or expanded URL, never the per-tweet t.co wrapper (no two tweets share one).
+    """
     if not isinstance(entities, dict) or not entities.get("urls"):
         return []
     out = []

@@ -30,40 +30,29 @@ import numpy as np
 import polars as pl
 
 from ..config import NearDupConfig
-from .fragments import fragment_key, sentences_of, share_items, shared_fragments
+from .fragments import fragment_key, sentences_of
 from .groups import group_comments, per_text_groups
 from .lsh import (
-    band_buckets,
     bucket_pairs,
     cluster_labels,
     estimated_jaccard,
-    lsh_candidate_pairs,
     lsh_params,
     merged_pairs,
     minhash_signatures,
 )
-from .signing import blocks, node_signatures, text_features, text_signatures
+from .signing import blocks, text_signatures
 
 if TYPE_CHECKING:
     from ..engine import Engine
 
 __all__ = [
     "NearDupResult",
-    "band_buckets",
-    "bucket_pairs",
-    "cluster_labels",
     "find_clusters",
     "fragment_key",
     "information_bits",
-    "lsh_candidate_pairs",
     "lsh_params",
     "minhash_signatures",
-    "node_signatures",
     "sentences_of",
-    "share_items",
-    "shared_fragments",
-    "text_features",
-    "text_signatures",
 ]
 log = logging.getLogger(__name__)
 
@@ -71,7 +60,9 @@ log = logging.getLogger(__name__)
 @dataclass
 class NearDupResult:
     """``comments``: the input plus text_norm, urls, hashtags, node, cluster_id.
-    ``clusters``: one row per cluster (see :func:`find_clusters`)."""
+
+    ``clusters``: one row per cluster (see :func:`find_clusters`).
+    """
 
     comments: pl.DataFrame
     clusters: pl.DataFrame
@@ -200,7 +191,7 @@ def _signed_nodes(
 def _number_nodes(
     engine: Engine, handles: list[Any], texts: pl.Series
 ) -> tuple[pl.DataFrame, int, list[np.ndarray]]:
-    """Number the distinct normalized texts (nodes) in order of first appearance.
+    """Give the distinct normalized texts (nodes) numbers in order of first appearance.
 
     A text normalized alike in two blocks was signed in both; the first block's copy of
     everything is used. Returns the distinct raw texts with their features and node, the
@@ -235,8 +226,11 @@ def _pair_buckets(
     n_buckets: int,
     max_bucket_pairs: int,
 ) -> list[Any]:
-    """The candidate pairs of each LSH bucket: tasks on an engine that shuffles, else paired
-    here bucket by bucket (results, which ``gather`` passes through)."""
+    """Return the candidate pairs of each LSH bucket.
+
+    Tasks on an engine that shuffles, else paired here bucket by bucket (results, which
+    ``gather`` passes through).
+    """
     keyed = [engine.field(h, "keyed") for h in handles]
     if engine.shuffles:
         maps = engine.submit(list, node_maps)  # on the workers once, for every bucket
@@ -262,8 +256,11 @@ def _gather_signatures(
     n: int,
     num_perm: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The blocks' signatures and tokens copied into whole arrays one by one (each block's
-    result dropped as it goes): signatures, tokens per node, token hashes, their node."""
+    """Copy the blocks' signatures and tokens into whole arrays, block by block.
+
+    The blocks' signatures and tokens copied into whole arrays one by one (each block's result
+    dropped as it goes): signatures, tokens per node, token hashes, their node.
+    """
     sig = np.empty((n, num_perm), dtype=np.uint32)
     n_tokens = np.empty(n, dtype=np.int64)
     hashes_of, text_of = [], []
@@ -286,8 +283,20 @@ def _gather_signatures(
 
 
 def information_bits(token_hashes: np.ndarray, token_text: np.ndarray, n: int) -> np.ndarray:
-    """Each node's information: the summed inverse document frequency of its distinct word
-    tokens, in bits (each token's document frequency by polars' parallel hash grouping)."""
+    """Each node's information.
+
+    The summed inverse document frequency of its distinct word tokens, in bits (each token's
+    document frequency by polars' parallel hash grouping).
+
+    Parameters
+    ----------
+    token_hashes : numpy.ndarray
+        Hashes of each node's distinct word tokens ...
+    token_text : numpy.ndarray
+        ... and the node each belongs to.
+    n : int
+        Nodes.
+    """
     if not len(token_hashes):
         return np.zeros(n)
     df = pl.DataFrame({"h": token_hashes}).select(pl.len().over("h")).to_series().to_numpy()

@@ -1,5 +1,6 @@
-"""Compiled inner loops of the near-duplicate stage (numba): shingling, MinHash, LSH bucket
-pairs and the rounds of the cohesion split.
+"""Compiled inner loops of the near-duplicate stage (numba).
+
+Shingling, MinHash, LSH bucket pairs and the rounds of the cohesion split.
 
 Each gives exactly what the numpy or plain-Python rule it replaced gives; the tests check
 them against datasketch, scipy and plain Python.
@@ -43,7 +44,9 @@ def minhash_rows(  # pragma: no cover - compiled
     lo: int,
     hi: int,
 ) -> None:
-    """``out[i, p] = min over set i's hashes h of (a[p] * fmix32(h) + b[p]) mod 2**32``, rows
+    """Compute MinHash rows ``lo..hi`` with datasketch's ``affine32`` scheme.
+
+    ``out[i, p] = min over set i's hashes h of (a[p] * fmix32(h) + b[p]) mod 2**32``, rows
     lo..hi (datasketch's ``affine32`` scheme).
 
     One pass over each set's hashes with every permutation in the inner loop (vectorized by
@@ -83,7 +86,7 @@ def count_equal(  # pragma: no cover - compiled
 def components_and_centres(  # pragma: no cover - compiled
     left: np.ndarray, right: np.ndarray, m: int
 ) -> tuple[np.ndarray, int, np.ndarray]:
-    """Connected components of the graph on nodes ``0..m-1`` with edges ``(left, right)``.
+    """Find the connected components of the graph on nodes ``0..m-1``.
 
     Returns (component per node, numbered by smallest member, as scipy's
     ``connected_components`` numbers them; the number of components; each component's
@@ -131,7 +134,7 @@ def components_and_centres(  # pragma: no cover - compiled
 def keep_edges(  # pragma: no cover - compiled
     left: np.ndarray, right: np.ndarray, keep: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The edges with both ends kept, renumbered over the nodes that still have an edge.
+    """Return the edges with both ends kept, renumbered over the nodes that still have an edge.
 
     Returns (left, right, the old number of each node that still has an edge).
     """
@@ -211,7 +214,7 @@ def shingle_codes(  # pragma: no cover - compiled
     bigrams: bool,
     char_n: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The shingles of normalized texts given as code points, each text followed by 0.
+    """Return the shingles of normalized texts given as code points, each text followed by 0.
 
     See :mod:`bot_analysis.neardup.text`: a token is a run of code points between spaces; its hash
     is ``fmix32(sum((c + 1) * pos_mult[pos % 64]) + length)``, all-digit tokens hash to
@@ -278,8 +281,11 @@ def _text_tokens(  # pragma: no cover - compiled
     th: np.ndarray,
     inform: np.ndarray,
 ) -> tuple[int, int]:
-    """Hash the tokens of ``codes[start:end]`` into ``th`` and its informative ones (not
-    all digits, not a placeholder) into ``inform``; return how many of each."""
+    """Hash the tokens of ``codes[start:end]``; count them and the informative ones.
+
+    Hash the tokens of ``codes[start:end]`` into ``th`` and its informative ones (not all
+    digits, not a placeholder) into ``inform``; return how many of each.
+    """
     nt = 0
     ni = 0
     p = start
@@ -348,7 +354,7 @@ def _char_shingles(  # pragma: no cover - compiled
 def _whole_text(  # pragma: no cover - compiled
     codes: np.ndarray, start: int, end: int, pos_mult: np.ndarray
 ) -> int:
-    """The hash of the whole text ``codes[start:end]``."""
+    """Return the hash of the whole text ``codes[start:end]``."""
     acc = np.int64(0x811C9DC5)
     for k in range(end - start):
         c = np.int64(codes[start + k]) + 1

@@ -1,5 +1,6 @@
-"""What comments share besides whole texts: sentences (a templated push's claims), links
-behind per-post wrappers, and re-shared originals.
+"""What comments share besides whole texts.
+
+Sentences (a templated push's claims), links behind per-post wrappers, and re-shared originals.
 """
 
 from __future__ import annotations
@@ -25,18 +26,20 @@ _NEXT_SENTENCE = r"(?:[.!?…]+|\n)+\s*[\p{L}\p{N}]"
 
 
 def shared_fragments(comments: pl.DataFrame, min_words: int) -> pl.Series:
-    """``fragments``: per comment, the keys (``f`` + a digest of the normalized sentence) of
-    its sentences of ``min_words`` or more words that another account also wrote: a
-    templated push built from a few openers and a few claims shares its claims even where
-    whole texts differ too much to be near-duplicates. A one-sentence text outside any
-    informative cluster takes part with its whole normalized text. A comment keeps its
-    fragments only where one of them is shared by more accounts than its whole-text cluster
-    (``cluster_accounts``, when given): then the sentence, not the text, is the talking
-    point. Reposts have none (not authored). Needs ``text_norm`` and
+    """``fragments``: per comment.
+
+    The keys (``f`` + a digest of the normalized sentence) of its sentences of ``min_words`` or
+    more words that another account also wrote: a templated push built from a few openers and a
+    few claims shares its claims even where whole texts differ too much to be near-duplicates. A
+    one-sentence text outside any informative cluster takes part with its whole normalized text.
+    A comment keeps its fragments only where one of them is shared by more accounts than its
+    whole-text cluster (``cluster_accounts``, when given): then the sentence, not the text, is
+    the talking point. Reposts have none (not authored). Needs ``text_norm`` and
     ``cluster_informative``.
 
     Linear: only texts of two or more sentences are split, and each distinct sentence is
-    normalized once."""
+    normalized once.
+    """
     cols = comments.columns
     if "account_id" not in cols:
         return pl.Series("fragments", [[]] * comments.height, dtype=pl.List(pl.String))
@@ -89,7 +92,13 @@ def shared_fragments(comments: pl.DataFrame, min_words: int) -> pl.Series:
 
 
 def sentences_of(texts: pl.Series) -> pl.Series:
-    """Each text's sentences (links cut out first: a dot in a link ends none), stripped."""
+    """Each text's sentences (links cut out first: a dot in a link ends none), stripped.
+
+    Parameters
+    ----------
+    texts : polars.Series
+        Comment texts.
+    """
     return (
         texts.fill_null("")
         .str.replace_all(URL_PATTERN, " ")
@@ -104,7 +113,13 @@ def _digest(normalized: pl.Expr) -> pl.Expr:
 
 
 def fragment_key(sentence: pl.Expr) -> pl.Expr:
-    """The key of :func:`shared_fragments` for a column of sentences as written."""
+    """Return the key of :func:`shared_fragments` for a column of sentences as written.
+
+    Parameters
+    ----------
+    sentence : polars.Expr
+        Sentences as written.
+    """
     return _digest(sentence.map_batches(normalize_texts, return_dtype=pl.String))
 
 
@@ -118,8 +133,11 @@ def reposts_of(comments: pl.DataFrame) -> pl.Series | None:
 
 
 def with_links(comments: pl.DataFrame, urls: pl.Series) -> pl.Series:
-    """The links found in each text and the link targets the format carries beside it
-    (``links``: expanded t.co links, Telegram text links), normalized alike, distinct."""
+    """Return the links of each text: those found in it and those its format carries.
+
+    The links found in each text and the link targets the format carries beside it (``links``:
+    expanded t.co links, Telegram text links), normalized alike, distinct.
+    """
     if "links" not in comments.columns or comments["links"].null_count() == len(comments):
         return urls
     rows = (comments["links"].list.len().fill_null(0) > 0).arg_true()  # the few that carry any
@@ -141,9 +159,11 @@ def with_links(comments: pl.DataFrame, urls: pl.Series) -> pl.Series:
 
 
 def share_items(comments: pl.DataFrame) -> pl.Series:
-    """``share_item``: what a repost or quote re-shares, the original's id (``platform:id``)
-    where the format names it, else (a repost) its normalized text, which is the original's;
-    null for authored posts. Needs ``text_norm``."""
+    """``share_item``: what a repost or quote re-shares.
+
+    The original's id (``platform:id``) where the format names it, else (a repost) its
+    normalized text, which is the original's; null for authored posts. Needs ``text_norm``.
+    """
     if "repost_kind" not in comments.columns:
         return pl.Series("share_item", [None] * comments.height, dtype=pl.String)
     kind = pl.col("repost_kind")

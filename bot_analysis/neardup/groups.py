@@ -1,5 +1,8 @@
-"""From clustered nodes to the stage's tables: each comment's cluster, and one row per
-cluster (its size, span, representative text, information and template flag)."""
+"""From clustered nodes to the stage's tables.
+
+Each comment's cluster, and one row per cluster (its size, span, representative text, information
+and template flag).
+"""
 
 from __future__ import annotations
 
@@ -34,9 +37,11 @@ CLUSTER_COLUMNS = (
 def per_text_groups(
     texts: pl.DataFrame, labels: np.ndarray, n_tokens: np.ndarray, info_bits: np.ndarray
 ) -> pl.DataFrame:
-    """Per distinct raw text (``tid``): its features, node, group and the node's tokens and
-    information. A node with no edge is its own group (identical texts still form a
-    cluster)."""
+    """Per distinct raw text (``tid``).
+
+    Its features, node, group and the node's tokens and information. A node with no edge is its
+    own group (identical texts still form a cluster).
+    """
     alone = labels < 0
     labels[alone] = labels.max(initial=-1) + 1 + np.arange(int(alone.sum()))
     node_info = pl.DataFrame(
@@ -57,7 +62,7 @@ def per_text_groups(
 def group_comments(
     comments: pl.DataFrame, per_text: pl.DataFrame, cfg: NearDupConfig
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The comment table with the stage's columns, and the clusters table.
+    """Return the comment table with the stage's columns, and the clusters table.
 
     Per distinct text, then one narrow join to align with the comments: the comment table's
     own columns are never copied (``with_columns`` shares them). A repost is not authored
@@ -86,10 +91,12 @@ def group_comments(
 
 
 def _groups(work: pl.DataFrame, per_text: pl.DataFrame) -> pl.DataFrame:
-    """One row per group of two or more comments: size, accounts, texts, span, its
-    representative text (the most frequent, ties to the smallest; counted on text ids: a
-    string mode per group cost 1 s at 1M) and centre (its most common normalized text,
-    ties: first seen) with the centre's tokens and information."""
+    """One row per group of two or more comments.
+
+    Size, accounts, texts, span, its representative text (the most frequent, ties to the
+    smallest; counted on text ids: a string mode per group cost 1 s at 1M) and centre (its most
+    common normalized text, ties: first seen) with the centre's tokens and information.
+    """
     per_tid = work.group_by("group", "tid").agg(pl.len().alias("k"), pl.col("text").first())
     representative = (
         per_tid.filter(pl.col("k") == pl.col("k").max().over("group"))
@@ -124,8 +131,11 @@ def _groups(work: pl.DataFrame, per_text: pl.DataFrame) -> pl.DataFrame:
 
 
 def _template_keys(per_text: pl.DataFrame, work: pl.DataFrame, min_fills: int) -> pl.DataFrame:
-    """tid, template_key: slot templates, texts alike but for name and number slots, with
-    ``min_fills`` or more fills (null for the other texts)."""
+    """Return each text's slot-template key (null for texts that are not one).
+
+    tid, template_key: slot templates, texts alike but for name and number slots, with
+    ``min_fills`` or more fills (null for the other texts).
+    """
     keys = per_text.select("tid", slot_keys(per_text["text"]))
     tpl = (
         work.select("tid", "account_id")
@@ -145,9 +155,11 @@ def _template_keys(per_text: pl.DataFrame, work: pl.DataFrame, min_fills: int) -
 def _flag_templates(
     groups: pl.DataFrame, work: pl.DataFrame, keys: pl.DataFrame, cfg: NearDupConfig
 ) -> pl.DataFrame:
-    """``template`` (half or more of a group's comments are slot-template texts), the
-    content-derived ``cluster_id`` and ``informative`` (a template's shared words are the
-    template, not a message: no talking point)."""
+    """``template`` (half or more of a group's comments are slot-template texts).
+
+    The content-derived ``cluster_id`` and ``informative`` (a template's shared words are the
+    template, not a message: no talking point).
+    """
     templated = (
         work.select("group", "tid")
         .join(keys, on="tid", how="left")
@@ -174,8 +186,10 @@ def _comment_columns(
     keys: pl.DataFrame,
     cfg: NearDupConfig,
 ) -> pl.DataFrame:
-    """The comment table with text_norm, urls, hashtags, tokens, information, cluster,
-    share item, shared sentences and template key."""
+    """Return the comment table with text_norm.
+
+    Urls, hashtags, tokens, information, cluster, share item, shared sentences and template key.
+    """
     ids = aligned.select("group").join(
         groups.select("group", "cluster_id", pl.col("informative").alias("cluster_informative")),
         on="group",

@@ -42,6 +42,11 @@ _NO_KEYS = np.zeros(0, np.uint64)
 def lsh_params(cfg: NearDupConfig) -> tuple[int, int]:
     """(bands, rows): the configured ones, else datasketch's optimum for the threshold.
 
+    Parameters
+    ----------
+    cfg : NearDupConfig
+        Its ``bands`` and ``rows``, else ``threshold`` and ``num_perm``.
+
     Examples
     --------
     >>> lsh_params(NearDupConfig(threshold=0.6, num_perm=128))
@@ -54,7 +59,7 @@ def lsh_params(cfg: NearDupConfig) -> tuple[int, int]:
 
 @functools.cache
 def _optimal_lsh(threshold: float, num_perm: int) -> tuple[int, int]:
-    """datasketch's optimum (it integrates numerically: 0.16 s a call, so once per process)."""
+    """Datasketch's optimum (it integrates numerically: 0.16 s a call, so once per process)."""
     from datasketch.lsh import _optimal_param
 
     return _optimal_param(threshold, num_perm, 0.5, 0.5)
@@ -76,6 +81,19 @@ def minhash_signatures(
     Equal to ``datasketch.MinHash(num_perm, seed, hashfunc=lambda x: x)`` updated with each
     set's 32-bit hashes (datasketch's ``affine32`` scheme: fmix32, then ``a * h + b`` mod 2^32).
     Every set must be non-empty.
+
+    Parameters
+    ----------
+    offsets : numpy.ndarray
+        Set ``i`` is ``hashes[offsets[i]:offsets[i + 1]]``.
+    hashes : numpy.ndarray
+        The sets' 32-bit hashes.
+    num_perm : int
+        Permutations.
+    seed : int
+        datasketch's permutation seed.
+    threads : int
+        Threads the rows are split over.
     """
     a, b = _permutations(num_perm, seed)
     n = len(offsets) - 1
@@ -85,8 +103,10 @@ def minhash_signatures(
 
 
 def _band_keys(sig: np.ndarray, band: int, rows: int) -> np.ndarray:
-    """64-bit key of each row's band; the top byte holds the band, so that equal keys are
-    always the same band."""
+    """64-bit key of each row's band.
+
+    The top byte holds the band, so that equal keys are always the same band.
+    """
     cols = sig[:, band * rows : (band + 1) * rows].astype(np.uint64)
     key = np.full(len(sig), 0x9E3779B97F4A7C15 ^ band, dtype=np.uint64)
     for j in range(cols.shape[1]):
@@ -98,9 +118,12 @@ def _band_keys(sig: np.ndarray, band: int, rows: int) -> np.ndarray:
 def band_buckets(
     sig: np.ndarray, first_node: int, bands: int, rows: int, n_buckets: int
 ) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Partition function, map side of the LSH shuffle: every (band key, node) of a block of
-    signatures (rows ``first_node ...`` of the whole), split into ``n_buckets`` by band
-    (bucket ``j`` holds bands ``j, j + n_buckets, ...``; equal keys are always one band)."""
+    """Partition function, map side of the LSH shuffle.
+
+    Every (band key, node) of a block of signatures (rows ``first_node ...`` of the whole),
+    split into ``n_buckets`` by band (bucket ``j`` holds bands ``j, j + n_buckets, ...``; equal
+    keys are always one band).
+    """
     nodes = np.arange(first_node, first_node + len(sig), dtype=np.int32)
     return [
         (
@@ -118,9 +141,11 @@ def bucket_pairs(
     max_bucket_pairs: int | None,
     node_maps: list[np.ndarray] | None = None,
 ) -> np.ndarray:
-    """Partition function, reduce side of the LSH shuffle: candidate pairs (i < j) among the
-    (key, node) pieces of one bucket, given in node-block order, packed ``i << 32 | j``; a
-    pair found in several bands of the bucket repeats (:func:`_merged_pairs` drops copies).
+    """Partition function, reduce side of the LSH shuffle.
+
+    Candidate pairs (i < j) among the (key, node) pieces of one bucket, given in node-block
+    order, packed ``i << 32 | j``; a pair found in several bands of the bucket repeats
+    (:func:`_merged_pairs` drops copies).
 
     With ``max_bucket_pairs=None`` every pair sharing a key is returned (as datasketch's
     ``MinHashLSH`` would find); otherwise each member is paired with the next
@@ -147,7 +172,7 @@ def _mapped(
 
 
 def merged_pairs(parts: list[np.ndarray]) -> np.ndarray:
-    """The distinct pairs of buckets' :func:`bucket_pairs`, sorted, as an (m, 2) int64 array."""
+    """Return the distinct pairs of the buckets' :func:`bucket_pairs` as a sorted (m, 2) array."""
     # polars' hash unique runs on every core: several times a sort
     key = pl.Series(np.concatenate(parts or [np.zeros(0, np.int64)])).unique().sort().to_numpy()
     return np.stack([key >> 32, key & 0xFFFFFFFF], axis=1)
@@ -156,12 +181,15 @@ def merged_pairs(parts: list[np.ndarray]) -> np.ndarray:
 def lsh_candidate_pairs(
     sig: np.ndarray, bands: int, rows: int, max_bucket_pairs: int | None
 ) -> np.ndarray:
-    """Pairs (i < j) of rows that share at least one band, as an (m, 2) int64 array
-    (:func:`band_buckets` then :func:`bucket_pairs`, in this process)."""
+    """Pairs (i < j) of rows that share at least one band.
+
+    As an (m, 2) int64 array (:func:`band_buckets` then :func:`bucket_pairs`, in this process).
+    """
     return merged_pairs([bucket_pairs(band_buckets(sig, 0, bands, rows, 1), max_bucket_pairs)])
 
 
 def estimated_jaccard(sig: np.ndarray, pairs: np.ndarray, threads: int = 2) -> np.ndarray:
+    """Return the estimated Jaccard similarity of each pair from their signatures."""
     same = np.empty(len(pairs), dtype=np.int64)
     run_rows(count_equal, len(pairs), sig, pairs[:, 0], pairs[:, 1], same, threads=threads)
     return (same / sig.shape[1]).astype(np.float32)

@@ -1,5 +1,8 @@
-"""The partition functions of the stage: normalize a block of distinct texts, shingle and
-MinHash them, and key their LSH bands (see :mod:`.lsh`)."""
+"""The partition functions of the stage.
+
+Normalize a block of distinct texts, shingle and MinHash them, and key their LSH bands (see
+:mod:`.lsh`).
+"""
 
 from __future__ import annotations
 
@@ -41,8 +44,10 @@ class NodeSignatures(NamedTuple):
 
 
 class SignedBlock(NamedTuple):
-    """What :func:`text_signatures` returns for a block of distinct raw texts: their
-    features, then the :class:`NodeSignatures` of its distinct normalized texts."""
+    """What :func:`text_signatures` returns for a block of distinct raw texts.
+
+    Their features, then the :class:`NodeSignatures` of its distinct normalized texts.
+    """
 
     features: pl.DataFrame
     """text_norm, urls, hashtags per raw text."""
@@ -79,8 +84,9 @@ def text_signatures(
     threads: int,
     sig_file: str | None = None,
 ) -> SignedBlock:
-    """Partition function: :func:`text_features` of a block of distinct texts, then
-    :func:`node_signatures` of the block's distinct normalized texts (numbered from 0).
+    """Partition function: :func:`text_features` of a block of distinct texts.
+
+    Then :func:`node_signatures` of the block's distinct normalized texts (numbered from 0).
 
     With ``sig_file`` (a path on this machine) the signatures are written there and None is
     kept in their place: nothing big goes through a pipe.
@@ -95,7 +101,10 @@ def text_signatures(
 
 
 def blocks(n: int, engine: Engine, min_rows: int = 50_000, max_rows: int = 250_000) -> list[range]:
-    """Row ranges for partitions: a few per worker, each between ``min_rows`` and ``max_rows``
-    (the result never depends on them)."""
+    """Row ranges for partitions.
+
+    A few per worker, each between ``min_rows`` and ``max_rows`` (the result never depends on
+    them).
+    """
     size = max(min_rows, min(max_rows, -(-n // max(1, 3 * engine.workers))))
     return [range(k, min(k + size, n)) for k in range(0, n, size)] or [range(0)]

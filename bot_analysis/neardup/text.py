@@ -105,7 +105,7 @@ def _skeleton_map() -> dict[int, int]:
 
 @functools.cache
 def _tables() -> tuple[np.ndarray, np.ndarray]:
-    """The code-point lookup table (BMP) and the 'needs NFKC' flags."""
+    """Return the code-point lookup table (BMP) and the 'needs NFKC' flags."""
     lut = np.arange(0x10000, dtype=np.uint32)
     nfkc = np.zeros(0x10000, dtype=bool)
     for cp in range(0x10000):
@@ -166,8 +166,10 @@ def _fold_codes(codes: np.ndarray) -> np.ndarray:
 
 
 def _nfkc_codes(texts: list[str]) -> np.ndarray:
-    """Code points of the texts (``_SEP`` after each), NFKC-normalized where a code point
-    needs it; the texts are encoded a second time only when one of them changed."""
+    """Code points of the texts (``_SEP`` after each), NFKC-normalized where a code point needs it.
+
+    The texts are encoded a second time only when one of them changed.
+    """
     _, needs = _tables()
     codes = _encode(texts)
     flag = np.where(codes > 0xFFFF, True, needs[np.minimum(codes, 0xFFFF)])
@@ -183,7 +185,7 @@ def _nfkc_codes(texts: list[str]) -> np.ndarray:
 
 
 def normalize_texts(texts: pl.Series) -> pl.Series:
-    """Normalize a column of comment texts (see the module docstring), vectorized.
+    r"""Normalize a column of comment texts (see the module docstring), vectorized.
 
     Parameters
     ----------
@@ -196,9 +198,9 @@ def normalize_texts(texts: pl.Series) -> pl.Series:
 
     Examples
     --------
-    >>> s = pl.Series(["Рoссия\\u200b НЕ в изоляции!!! 🇷🇺", "см. https://x.ru/a?utm_source=vk"])
+    >>> s = pl.Series(["Рoссия\u200b НЕ в изоляции!!! 🇷🇺", "см. https://x.ru/a?utm_source=vk"])
     >>> normalize_texts(s).to_list()
-    ['poccия he b изoляции', 'cm \\ue001']
+    ['poccия he b изoляции', 'cm \ue001']
     """
     t = texts.fill_null("").str.replace_all("\x00", " ", literal=True)  # NUL separates texts
     t = t.str.replace_all(_URL_RE, f" {URL_TOKEN} ")
@@ -224,7 +226,9 @@ def normalize_text(text: str) -> str:
 
 
 def extract_urls(texts: pl.Series) -> pl.Series:
-    """Normalized URLs of each text (lower-case host, no scheme or ``www.``, no tracking
+    """Return the normalized URLs of each text, as a list column named ``urls``.
+
+    Normalized URLs of each text (lower-case host, no scheme or ``www.``, no tracking
     parameters, fragment or trailing slash), as a list column named ``urls``.
 
     Examples
@@ -267,10 +271,12 @@ SLOT = "<slot>"
 
 
 def slot_keys(texts: pl.Series) -> pl.Series:
-    """Each text with its name and number slots (tokens with a digit or an underscore)
-    replaced by ``<slot>``, links dropped, as a column named ``slot_key``; null where a text
-    has no slot or fewer than two words around its slots. Texts with one key and different
-    fills are one template ("Recent events for: Bard003 - I killed Araxxi.").
+    """Return each text's slot key: the text with its name and number slots as ``<slot>``.
+
+    Each text with its name and number slots (tokens with a digit or an underscore) replaced by
+    ``<slot>``, links dropped, as a column named ``slot_key``; null where a text has no slot or
+    fewer than two words around its slots. Texts with one key and different fills are one
+    template ("Recent events for: Bard003 - I killed Araxxi.").
 
     Examples
     --------

@@ -118,7 +118,7 @@ def start_figures(data: ReportData, out: Path, engine: Engine | None = None) -> 
 
 
 def _dump_figures(data: ReportData, fig_dir: Path, engine: Engine) -> list[tuple[Any, str]]:
-    """The whole dump's figures (handles, with their captions)."""
+    """Return the whole dump's figures (handles, with their captions)."""
     comments, bursts = data.comments, data.bursts
     return [
         (
@@ -157,7 +157,7 @@ def _dump_figures(data: ReportData, fig_dir: Path, engine: Engine) -> list[tuple
 def _campaign_figures(
     data: ReportData, by_campaign: dict[str, pl.DataFrame], fig_dir: Path, engine: Engine
 ) -> dict[str, list[dict[str, Any]]]:
-    """A timeline and an account graph for each of the strongest flagged campaigns."""
+    """Return a timeline and an account graph for each of the strongest flagged campaigns."""
     acc_nodes = data.accounts.with_columns(
         pl.concat_str("platform", pl.lit(":"), "account_id").alias("node")
     )
@@ -200,7 +200,7 @@ def _render(name: str, *args: Any) -> Path:
 
 
 def _by_campaign(comments: pl.DataFrame) -> dict[str, pl.DataFrame]:
-    """The flagged comments of each campaign, split in one pass (in input order)."""
+    """Return the flagged comments of each campaign, split in one pass (in input order)."""
     flagged = comments.filter(pl.col("campaign_id").is_not_null())
     return {
         k[0]: g
@@ -212,7 +212,7 @@ _MAX_ACCOUNTS_SHOWN = 50  # per campaign card; accounts.csv has every one
 
 
 def _flagged(campaigns: pl.DataFrame) -> pl.DataFrame:
-    """Flagged campaigns, strongest first."""
+    """Return the flagged campaigns, strongest first."""
     if not campaigns.height:
         return campaigns
     return campaigns.filter(pl.col("flagged")).sort(
@@ -293,8 +293,11 @@ def write_report(
 
 
 def _flagged_items(data: ReportData, figures: dict[str, Any]) -> list[dict[str, Any]]:
-    """The card of each flagged campaign, strongest first: its row, sub-scores, talking
-    points, example comments, figures (handles), review state and accounts with evidence."""
+    """Return the card of each flagged campaign, strongest first.
+
+    Its row, sub-scores, talking points, example comments, figures (handles), review state and
+    accounts with evidence.
+    """
     reviews, new_ids, evidence = data.reviews, data.new_ids, data.members
     flagged_rows = _flagged(data.campaigns)
     flagged_items = []
@@ -337,7 +340,7 @@ def _flagged_items(data: ReportData, figures: dict[str, Any]) -> list[dict[str, 
 def _unflagged(
     campaigns: pl.DataFrame, reviews: dict[str, str]
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The candidates considered and not flagged, and the automation findings."""
+    """Return the candidates considered and not flagged, and the automation findings."""
     if not campaigns.height:
         return [], []
     is_auto = pl.col("kind") == "automation" if "kind" in campaigns.columns else pl.lit(False)
@@ -353,8 +356,10 @@ def _unflagged(
 
 
 def _reject_groups(rejects: pl.DataFrame) -> list[dict[str, Any]]:
-    """Rejected records by reason, most frequent first, with what each reason means and
-    three examples."""
+    """Rejected records by reason.
+
+    Most frequent first, with what each reason means and three examples.
+    """
     rej = []
     if rejects.height:
         for (reason,), g in rejects.group_by(["reason"], maintain_order=True):

@@ -66,7 +66,7 @@ def volume(comments: pl.DataFrame, bursts: pl.DataFrame, path: Path) -> Path:
 def campaign_timeline(
     camp_comments: pl.DataFrame, bursts: pl.DataFrame, title: str, path: Path
 ) -> Path:
-    """A campaign's comments per hour, stacked by talking point (cluster), bursts shaded."""
+    """Return a campaign's comments per hour, stacked by talking point (cluster), bursts shaded."""
     start = cast(datetime, camp_comments["created_at"].min())
     end = cast(datetime, camp_comments["created_at"].max())
     top = (
@@ -104,8 +104,10 @@ def campaign_timeline(
 
 
 def posting_gaps(comments: pl.DataFrame, path: Path) -> Path:
-    """Seconds between consecutive comments of different accounts on one thread: flagged
-    comments against the rest."""
+    """Seconds between consecutive comments of different accounts on one thread.
+
+    Flagged comments against the rest.
+    """
     c = comments.filter(pl.col("thread_id").is_not_null()).sort(
         "thread_id", "created_at", maintain_order=True
     )  # stable: same-second comments keep input order, so the figure is the same every run
@@ -157,7 +159,7 @@ def accounts_distribution(accounts: pl.DataFrame, path: Path) -> Path:
 
 
 def _legend_or_note(ax: Any, note: str) -> None:
-    """The legend, or ``note`` in the middle of an empty figure (degenerate dumps)."""
+    """Draw the legend, or ``note`` in the middle of an empty figure (degenerate dumps)."""
     if ax.get_legend_handles_labels()[0]:
         ax.legend(frameon=False, fontsize=8)
     else:
@@ -173,10 +175,13 @@ def account_graph(
     max_nodes: int = 120,
     max_edges: int = 1500,
 ) -> Path:
-    """A campaign's piece of the account graph: its most connected accounts (by weighted
-    degree, at most ``max_nodes``), by platform. The layout uses every edge among them; the
-    strongest ``max_edges`` are drawn (a denser hairball shows nothing more, and costs the
-    most to draw), and the figure says so when it leaves some out."""
+    """Return a campaign's piece of the account graph.
+
+    Its most connected accounts (by weighted degree, at most ``max_nodes``), by platform. The
+    layout uses every edge among them; the strongest ``max_edges`` are drawn (a denser hairball
+    shows nothing more, and costs the most to draw), and the figure says so when it leaves some
+    out.
+    """
     ends = pl.concat(
         [
             edges.select(pl.col("a").alias("n"), "weight"),

@@ -29,7 +29,7 @@ _GEXF_HEAD = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 def _xml_attr(e: pl.Expr) -> pl.Expr:
-    """A quoted XML attribute value (``&``, ``<``, ``>``, ``"`` and line breaks escaped)."""
+    """Return a quoted XML attribute value (``&``, ``<``, ``>``, ``"`` and line breaks escaped)."""
     e = e.cast(pl.String).fill_null("")
     for raw, esc in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;")):
         e = e.str.replace_all(raw, esc, literal=True)

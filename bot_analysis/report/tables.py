@@ -64,7 +64,7 @@ _FLAGGED_COLUMNS = (
 
 
 def with_campaigns(comments: pl.DataFrame, comment_campaign: pl.DataFrame) -> pl.DataFrame:
-    """The comment table plus ``campaign_id`` (its flagged campaign) and ``flagged``.
+    """Return the comment table plus ``campaign_id`` (its flagged campaign) and ``flagged``.
 
     Parameters
     ----------
@@ -106,8 +106,16 @@ def clusters_table(clusters: pl.DataFrame, comments: pl.DataFrame) -> pl.DataFra
 
 
 def campaigns_for_csv(campaigns: pl.DataFrame) -> pl.DataFrame:
-    """campaigns.csv: list columns joined (platforms by ``;``, rare items by spaces), the
-    leading columns first, ``top_clusters`` left to campaigns.json's readers of clusters."""
+    """Return the campaigns as campaigns.csv holds them.
+
+    campaigns.csv: list columns joined (platforms by ``;``, rare items by spaces), the leading
+    columns first, ``top_clusters`` left to campaigns.json's readers of clusters.
+
+    Parameters
+    ----------
+    campaigns : polars.DataFrame
+        The campaigns (``Result.campaigns``).
+    """
     if not campaigns.height:
         return campaigns
     flat = campaigns.with_columns(

@@ -59,10 +59,12 @@ def run_measured(cmd: list[str]) -> tuple[float, float]:
 
 
 def _tree_mb(root: int) -> float:
-    """Memory (MB) of ``root`` and its descendants, from /proc (0 once it has exited): the
-    root's resident set plus each descendant's anonymous resident memory (the worker
+    """Memory (MB) of ``root`` and its descendants, from /proc (0 once it has exited).
+
+    The root's resident set plus each descendant's anonymous resident memory (the worker
     processes' own data; the libraries they map are the root's too). Reading these counters
-    costs microseconds; summing PSS walks every page table and slowed a 2-core run by 5%."""
+    costs microseconds; summing PSS walks every page table and slowed a 2-core run by 5%.
+    """
     children: dict[int, list[int]] = {}
     for d in Path("/proc").iterdir():
         if d.name.isdigit():
@@ -209,7 +211,7 @@ def evaluate_run(scenario: str | Path, run: str | Path) -> dict[str, Any]:
 
 
 def format_report(ev: dict[str, Any]) -> str:
-    """The evaluation as a plain-text table for the terminal."""
+    """Return the evaluation as a plain-text table for the terminal."""
     a, c = ev["accounts"], ev["comments"]
     lines = [
         f"scenario {ev['scenario']}   run {ev['run']}",

@@ -75,6 +75,8 @@ class Comment:
 
 @dataclass
 class Scenario:
+    """A generated scenario: its comments, threads, planted campaigns and look-alikes."""
+
     seed: int
     comments: list[Comment] = field(default_factory=list)
     accounts: list[Account] = field(default_factory=list)
@@ -145,7 +147,7 @@ _LAST = [
 
 
 def _diurnal(rng: random.Random, t0: float, t1: float) -> float:
-    """A time in [t0, t1) following the hourly activity curve (rejection sampling)."""
+    """Return a time in [t0, t1) following the hourly activity curve (rejection sampling)."""
     top = max(_HOURLY)
     while True:
         t = t0 + rng.random() * (t1 - t0)
@@ -497,7 +499,7 @@ class _Builder:
     # -- re-shares, links behind wrappers, replies, bursts (real platforms' shapes) ----------
 
     def _original(self, rng: random.Random, ts: float, lookalike: str) -> Comment:
-        """An authored tweet by a new organic account, for others to re-share."""
+        """Return an authored tweet by a new organic account, for others to re-share."""
         a = self.account("twitter", rng, "organic", lookalike)
         th = self.pick_thread(rng, "twitter", ts)
         return self.add(th, a, ts, T.organic_text(rng, "ru"), lookalike=lookalike)
@@ -507,8 +509,11 @@ class _Builder:
         c.repost = orig
 
     def repost_ring(self, r: int) -> None:
-        """20 accounts re-sharing the same 30 originals (by 30 unrelated authors) within
-        seconds of each other, over ten days: co-retweet, no authored text at all."""
+        """Plant a ring of accounts re-sharing the same originals.
+
+        20 accounts re-sharing the same 30 originals (by 30 unrelated authors) within
+        seconds of each other, over ten days: co-retweet, no authored text at all.
+        """
         rng = self._rng(f"ring{r}")
         cid = f"repost_ring_{r}"
         ring = [
@@ -535,8 +540,10 @@ class _Builder:
             )
 
     def live_event(self, r: int) -> None:
-        """Organic: thousands of accounts on one hashtag for three hours (a televised debate),
-        one to three tweets each, in their own words."""
+        """Organic: thousands of accounts on one hashtag for three hours (a televised debate).
+
+        One to three tweets each, in their own words.
+        """
         rng = self._rng(f"live{r}")
         tag = "#Дебаты2024" if r == 0 else f"#Дебаты{r}"
         t0 = datetime(2024, 10, 18, 17, tzinfo=UTC).timestamp() + r * 86400 * 0.29
@@ -548,8 +555,11 @@ class _Builder:
                 self.add(self.pick_thread(rng, "twitter", ts), a, ts, text, lookalike="live_event")
 
     def bots_in_bursts(self, r: int) -> None:
-        """5 accounts that meet, within a minute or two, inside six organic hashtag bursts of
-        200 accounts each, in their own words: co-action hidden in crowds."""
+        """Plant accounts that meet inside organic hashtag bursts.
+
+        5 accounts that meet, within a minute or two, inside six organic hashtag bursts of
+        200 accounts each, in their own words: co-action hidden in crowds.
+        """
         rng = self._rng(f"inburst{r}")
         cid = f"bots_in_bursts_{r}"
         bots = [self.account("twitter", rng, cid, "campaign") for _ in range(5)]
@@ -577,8 +587,11 @@ class _Builder:
         self._campaign(cid, "bots_in_bursts", bots, [], {})
 
     def link_push(self, r: int) -> None:
-        """25 accounts pushing one article in their own words, each tweet's link a per-post
-        t.co wrapper: only the expanded target (in the export's entities) is shared."""
+        """25 accounts pushing one article in their own words.
+
+        Each tweet's link a per-post t.co wrapper: only the expanded target (in the export's
+        entities) is shared.
+        """
         rng = self._rng(f"linkpush{r}")
         cid = f"link_push_{r}"
         accounts = [
@@ -627,9 +640,12 @@ class _Builder:
         self._campaign(cid, "reply_brigade", brigade, [], {})
 
     def templated_push(self, r: int) -> None:
-        """40 accounts posting, in six waves over two days, texts built from one of five
+        """Plant a templated push: openers and claims mixed, in waves.
+
+        40 accounts posting, in six waves over two days, texts built from one of five
         openers, one of six claims, the hashtag and an emoji: no shared link, no thread of
-        their own; whole texts fall into dozens of small clusters, the claims are shared."""
+        their own; whole texts fall into dozens of small clusters, the claims are shared.
+        """
         rng = self._rng(f"templated{r}")
         cid = f"templated_push_{r}"
         accounts = [
@@ -652,9 +668,12 @@ class _Builder:
         self._campaign(cid, "templated_push", accounts, claims, {"hashtag": tag})
 
     def slot_automation(self, r: int) -> None:
-        """Organic (not a campaign): a game's bot posting "Recent events for: NAME - I killed
-        MONSTER" for 30 players, each at its own times, in sessions: automated template
-        posting, which a reviewer wants to see as such and not as coordination."""
+        """Organic (not a campaign).
+
+        A game's bot posting "Recent events for: NAME - I killed MONSTER" for 30 players,
+        each at its own times, in sessions: automated template posting, which a reviewer
+        wants to see as such and not as coordination.
+        """
         rng = self._rng(f"automation{r}")
         monsters = ["Araxxi", "Vorago", "Telos", "Nex", "Zulrah", "Kalphite Queen", "Jad"]
         finds = ["a dragon pickaxe", "a pet", "an abyssal whip", "a crystal key"]
@@ -744,15 +763,20 @@ class _Builder:
 
 
 def build(seed: int = 0, comments: int = UNIT, real_background: bool = False) -> Scenario:
-    """Build the scenario in memory (deterministic for a seed and a size); with
-    ``real_background`` no ordinary background is generated (a real one is planted into)."""
+    """Build the scenario in memory (deterministic for a seed and a size).
+
+    With ``real_background`` no ordinary background is generated (a real one is planted into).
+    """
     return _Builder(seed, comments, real_background).build()
 
 
 def real_background(path: str | Path) -> pl.DataFrame:
-    """Three weeks of a real dump, read by the tool's own ingest and shifted by whole days so
-    that they start on the scenario's first day: comment_id, account_id, created_at, text,
-    thread_id, platform (a generic file's comments count as VK's, as the bundled VK set is)."""
+    """Three weeks of a real dump.
+
+    Read by the tool's own ingest and shifted by whole days so that they start on the scenario's
+    first day: comment_id, account_id, created_at, text, thread_id, platform (a generic file's
+    comments count as VK's, as the bundled VK set is).
+    """
     from ..ingest import read_inputs
 
     c = read_inputs([path]).comments.filter(pl.col("account_id").is_not_null())

@@ -289,7 +289,7 @@ def obfuscate(text: str, rng: random.Random, k: int | None = None) -> str:
 
 
 def organic_text(rng: random.Random, lang: str, extra: list[str] | None = None) -> str:
-    """A diverse organic comment: random words with a Zipf-like preference, 3-25 words."""
+    """Return a diverse organic comment: random words with a Zipf-like preference, 3-25 words."""
     pool = WORDS[lang]
     n = min(int(rng.paretovariate(1.6) * 4), 25)
     words = []
