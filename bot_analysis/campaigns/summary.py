@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from ..config import CampaignConfig
+from ..wording import count, duration
 
 __all__ = [
     "summary",
@@ -21,53 +22,37 @@ _REASONS_LOW = {
 }
 
 
-def _hours(r: dict) -> float:
-    return (r["end"] - r["start"]).total_seconds() / 3600
-
-
-def _count(n: int, one: str, many: str | None = None) -> str:
-    """``1 post``, ``2,000 posts``."""
-    return f"{n:,} {one if n == 1 else many or one + 's'}"
-
-
 def summary(r: dict, fired: list[str], cfg: CampaignConfig, n_dump: int = 0) -> str:
     """Write a candidate's summary: who did what, how closely, and why it is or is not flagged."""
-    span = _hours(r)
-    when = (
-        "an hour"
-        if span < 1
-        else _count(round(span), "hour")
-        if span < 72
-        else _count(round(span / 24), "day")
-    )
+    when = duration((r["end"] - r["start"]).total_seconds())
     plats = " and ".join(r["platforms"])
-    accounts = f"{_count(r['n_accounts'], 'account')} on {plats}"
+    accounts = f"{count(r['n_accounts'], 'account')} on {plats}"
     if r["kind"] == "automation":
         return (
             f"Automated template posting: {accounts} posted "
-            f"{_count(r['n_comments'], 'comment')} from "
-            f"{_count(r['n_templates'], 'template')} that differ only in names and numbers "
+            f"{count(r['n_comments'], 'comment')} from "
+            f"{count(r['n_templates'], 'template')} that differ only in names and numbers "
             f'(e.g. "{r["template"]}") within {when}. Not a coordinated campaign: automation '
             f"a reviewer may still want to know about."
         )
     if r["n_reposts"] * 2 >= r["n_comments"]:  # amplification: mostly re-shares
         shared = r["n_reshared"] or 0
-        what = "the same post" if shared == 1 else f"the same {_count(shared, 'post')}"
+        what = "the same post" if shared == 1 else f"the same {count(shared, 'post')}"
         text = (
             f"{accounts} re-shared {what} ({r['n_reposts']:,} of their "
-            f"{_count(r['n_comments'], 'post')} are re-shares) within {when}."
+            f"{count(r['n_comments'], 'post')} are re-shares) within {when}."
         )
     elif (r["n_co_replies"] or 0) * 2 >= r["n_comments"]:  # a reply brigade
         text = (
-            f"{accounts} answered the same {_count(r['n_reply_targets'], 'comment')} "
-            f"({r['n_co_replies']:,} of their {_count(r['n_comments'], 'comment')}, three or "
+            f"{accounts} answered the same {count(r['n_reply_targets'], 'comment')} "
+            f"({r['n_co_replies']:,} of their {count(r['n_comments'], 'comment')}, three or "
             f"more accounts on each) within {when}."
         )
     else:
-        texts = f"; {_count(r['n_clusters'], 'near-duplicate text')}" if r["n_clusters"] else ""
-        where = f" on {_count(r['n_threads'], 'thread')}" if r["n_threads"] else ""
+        texts = f"; {count(r['n_clusters'], 'near-duplicate text')}" if r["n_clusters"] else ""
+        where = f" on {count(r['n_threads'], 'thread')}" if r["n_threads"] else ""
         text = (
-            f"{accounts} posted {_count(r['n_comments'], 'comment')} "
+            f"{accounts} posted {count(r['n_comments'], 'comment')} "
             f"({r['text_similarity']:.0%} on talking points three or more of them share"
             f"{texts}){where} within {when}."
         )

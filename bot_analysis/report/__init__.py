@@ -21,6 +21,8 @@ import polars as pl
 
 from ..config import SUBSCORES
 from ..schema import REJECT_REASONS
+from ..wording import count, duration
+from .display import anchor, short, visible
 
 if TYPE_CHECKING:
     from ..engine import Engine
@@ -73,13 +75,17 @@ class ReportData:
 
 # Sort a table by a clicked header (numbers numerically); the page works without it.
 _SCRIPT = (
-    "document.querySelectorAll('table.sortable th').forEach(function(th,i){"
-    "th.addEventListener('click',function(){var t=th.closest('table');"
-    "var rows=Array.from(t.querySelectorAll('tr')).slice(1);var d=th.dataset.d==='1'?-1:1;"
-    "th.dataset.d=d===1?'1':'0';rows.sort(function(a,b){var x=a.children[i].textContent,"
-    "y=b.children[i].textContent,nx=parseFloat(x.replace(/,/g,'')),ny=parseFloat(y.replace(/,/g,''));"
+    "function num(s){s=s.trim().replace(/,/g,'').replace(/%$/,'');"
+    "return /^-?[0-9]+([.][0-9]+)?$/.test(s)?parseFloat(s):NaN;}"
+    "document.querySelectorAll('table.sortable').forEach(function(t){"
+    "Array.from(t.rows[0].cells).forEach(function(th,i){"
+    "th.addEventListener('click',function(){"
+    "var rows=Array.from(t.rows).slice(1);var d=th.dataset.d==='1'?-1:1;"
+    "th.dataset.d=d===1?'1':'0';rows.sort(function(a,b){"
+    "var x=a.cells[i]?a.cells[i].textContent:'',y=b.cells[i]?b.cells[i].textContent:'',"
+    "nx=num(x),ny=num(y);"
     "return (isNaN(nx)||isNaN(ny)?x.localeCompare(y):nx-ny)*d;});"
-    "rows.forEach(function(r){t.appendChild(r);});});});"
+    "rows.forEach(function(r){r.parentNode.appendChild(r);});});});});"
 )
 
 
@@ -174,7 +180,7 @@ def _campaign_figures(
             "campaign_timeline",
             cc.select("created_at", "cluster_id"),
             bursts.filter(pl.col("series") == cid),
-            f"campaign {cid}: comments per hour by talking point",
+            f"campaign {cid}: comments over time by talking point",
             fig_dir / f"campaign_{cid}_timeline.png",
         )
         gr = engine.submit(
@@ -206,9 +212,6 @@ def _by_campaign(comments: pl.DataFrame) -> dict[str, pl.DataFrame]:
         k[0]: g
         for k, g in flagged.partition_by("campaign_id", as_dict=True, maintain_order=True).items()
     }
-
-
-_MAX_ACCOUNTS_SHOWN = 50  # per campaign card; accounts.csv has every one
 
 
 def _flagged(campaigns: pl.DataFrame) -> pl.DataFrame:
@@ -254,6 +257,12 @@ def write_report(
     figs = [(engine.gather([h])[0], alt) for h, alt in figures["dump"]]
     counts = run["counts"]
     env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    env.filters.update(
+        visible=visible,
+        short=short,
+        count=count,
+        anchor=lambda key, kind: anchor(kind, key),
+    )
     template = env.from_string(
         resources.files(__package__).joinpath("template.html").read_text(encoding="utf-8")
     )
@@ -281,7 +290,9 @@ def write_report(
         flagged=flagged_items,
         considered=considered,
         automation=automation,
-        clusters=data.clusters.head(30).to_dicts(),
+        clusters=_shown_clusters(data.clusters),
+        flagged_accounts=_flagged_accounts(accounts),
+        n_with_figures=min(len(flagged_items), data.max_campaign_figures),
         rejects=rej,
         figures=[{"src": _data_uri(p), "alt": alt} for p, alt in figs],
         script=_SCRIPT,
@@ -306,6 +317,7 @@ def _flagged_items(data: ReportData, figures: dict[str, Any]) -> list[dict[str, 
     if evidence.height:
         for (cid,), g in evidence.group_by(["campaign_id"]):
             why[cid] = g.sort(["talking_point_share", "node"], descending=[True, False]).to_dicts()
+    clusters_of = _clusters_by_campaign(data.clusters)
     for c in flagged_rows.iter_rows(named=True):
         cid = c["campaign_id"]
         cc = by_campaign[cid]
@@ -314,7 +326,10 @@ def _flagged_items(data: ReportData, figures: dict[str, Any]) -> list[dict[str, 
             cc.unique(subset=["text"], keep="first", maintain_order=True)
             .head(8)
             .select(
-                pl.col("created_at").dt.strftime("%Y-%m-%d %H:%M"), "platform", "account_id", "text"
+                pl.col("created_at").dt.strftime("%Y-%m-%d %H:%M"),
+                pl.concat_str("platform", pl.lit(":"), "account_id").alias("node"),
+                "cluster_id",
+                "text",
             )
             .to_dicts()
         )
@@ -323,6 +338,8 @@ def _flagged_items(data: ReportData, figures: dict[str, Any]) -> list[dict[str, 
                 **c,
                 "start": c["start"].strftime("%Y-%m-%d %H:%M"),
                 "end": c["end"].strftime("%Y-%m-%d %H:%M"),
+                "span": duration((c["end"] - c["start"]).total_seconds()),
+                "clusters": clusters_of.get(cid, []),
                 "platforms": ", ".join(c["platforms"]),
                 "subscores": [(k, c[k]) for k in SUBSCORES],
                 "points": c["top_talking_points"] or [],
@@ -330,11 +347,48 @@ def _flagged_items(data: ReportData, figures: dict[str, Any]) -> list[dict[str, 
                 "figures": campaign_figures,
                 "review": reviews.get(cid, ""),
                 "new": new_ids is not None and cid in new_ids,
-                "accounts": why.get(cid, [])[:_MAX_ACCOUNTS_SHOWN],
-                "n_accounts_why": len(why.get(cid, [])),
+                "accounts": why.get(cid, []),
             }
         )
     return flagged_items
+
+
+def _clusters_by_campaign(clusters: pl.DataFrame) -> dict[str, list[dict[str, Any]]]:
+    """Each flagged campaign's clusters, largest first."""
+    if not clusters.height:
+        return {}
+    flagged = clusters.filter(pl.col("campaign_id").is_not_null()).sort(
+        ["n_comments", "cluster_id"], descending=[True, False]
+    )
+    out: dict[str, list[dict[str, Any]]] = {}
+    for row in flagged.select(
+        "campaign_id", "cluster_id", "n_comments", "n_accounts", "representative_text"
+    ).iter_rows(named=True):
+        out.setdefault(row["campaign_id"], []).append(row)
+    return out
+
+
+def _shown_clusters(clusters: pl.DataFrame, largest: int = 30) -> list[dict[str, Any]]:
+    """Every cluster of a flagged campaign (the cards link to them) and the largest others."""
+    if not clusters.height:
+        return []
+    keep = pl.col("campaign_id").is_not_null() | (pl.int_range(pl.len()) < largest)
+    return clusters.filter(keep).to_dicts()
+
+
+def _flagged_accounts(accounts: pl.DataFrame) -> list[dict[str, Any]]:
+    """List the flagged accounts, most comments in campaigns first, with their campaigns."""
+    if not accounts.height:
+        return []
+    return (
+        accounts.filter(pl.col("flagged"))
+        .sort(["n_flagged_comments", "platform", "account_id"], descending=[True, False, False])
+        .with_columns(
+            pl.concat_str("platform", pl.lit(":"), "account_id").alias("node"),
+            pl.col("campaign_ids").str.split(";").alias("campaigns"),
+        )
+        .to_dicts()
+    )
 
 
 def _unflagged(

@@ -63,39 +63,84 @@ def volume(comments: pl.DataFrame, bursts: pl.DataFrame, path: Path) -> Path:
     return _save(fig, path)
 
 
+# bins for a campaign's timeline by its span: (longest span in seconds, bin, its label)
+_TIMELINE_BINS = (
+    (2 * 3600, "1m", "minute"),
+    (12 * 3600, "10m", "10 minutes"),
+    (4 * 86400, "1h", "hour"),
+    (30 * 86400, "6h", "6 hours"),
+    (float("inf"), "1d", "day"),
+)
+
+
+def _timeline_bin(seconds: float) -> tuple[str, str]:
+    """Return the bin (a polars duration) and its words for a campaign spanning ``seconds``."""
+    return next((every, words) for top, every, words in _TIMELINE_BINS if seconds <= top)
+
+
 def campaign_timeline(
     camp_comments: pl.DataFrame, bursts: pl.DataFrame, title: str, path: Path
 ) -> Path:
-    """Return a campaign's comments per hour, stacked by talking point (cluster), bursts shaded."""
+    """Draw a campaign's comments over time, stacked by talking point, bursts shaded.
+
+    The bins fit the campaign's span (minutes for a campaign of an hour, days for one of
+    months), and every bin is a bar: a campaign inside one hour is not an empty chart.
+
+    Parameters
+    ----------
+    camp_comments : polars.DataFrame
+        created_at and cluster_id of the campaign's comments.
+    bursts : polars.DataFrame
+        The campaign's bursts (start, end).
+    title : str
+        The figure's title.
+    path : Path
+        The PNG to write.
+    """
     start = cast(datetime, camp_comments["created_at"].min())
     end = cast(datetime, camp_comments["created_at"].max())
+    every, words = _timeline_bin((end - start).total_seconds())
     top = (
         camp_comments.group_by("cluster_id")
         .len()
         .sort(["len", "cluster_id"], descending=[True, False])
     )
     keep = [c for c in top["cluster_id"].to_list() if c is not None][:5]
+    layer = (
+        pl.when(pl.col("cluster_id").is_in(keep))
+        .then(pl.col("cluster_id").replace_strict(keep, list(range(len(keep))), default=None))
+        .otherwise(len(keep))
+    )
+    counts = (
+        camp_comments.select(pl.col("created_at").dt.truncate(every).alias("t"), layer.alias("k"))
+        .group_by("t", "k")
+        .len()
+    )
+    bins = pl.datetime_range(
+        start.replace(second=0, microsecond=0), end, every, eager=True, time_zone="UTC"
+    ).dt.truncate(every)
+    bins = bins.unique(maintain_order=True)
+    width = (bins[1] - bins[0]).total_seconds() / 86400 if len(bins) > 1 else 1 / 1440
     fig, ax = plt.subplots(figsize=(10, 3.0))
-    layers, labels = [], []
-    for i, cid in enumerate(keep):
-        sub = camp_comments.filter(pl.col("cluster_id") == cid)
-        x, y = _hourly(sub["created_at"], start, end)
-        layers.append(y)
-        labels.append(f"talking point {i + 1}")
-    rest = camp_comments.filter(~pl.col("cluster_id").is_in(keep) | pl.col("cluster_id").is_null())
-    x, y = _hourly(camp_comments["created_at"], start, end)
-    if rest.height:
-        _, yr = _hourly(rest["created_at"], start, end)
-        layers.append(yr)
-        labels.append("other")
-    ax.stackplot(x, *layers, labels=labels, alpha=0.85)
+    bottom = np.zeros(len(bins))
+    labels = [f"talking point {i + 1}" for i in range(len(keep))] + ["other"]
+    for k, label in enumerate(labels):
+        y = (
+            pl.DataFrame({"t": bins})
+            .join(counts.filter(pl.col("k") == k), on="t", how="left")["len"]
+            .fill_null(0)
+            .to_numpy()
+        )
+        if y.any():
+            ax.bar(bins.to_list(), y, width=width, bottom=bottom, label=label, align="edge")
+            bottom += y
     for row in bursts.iter_rows(named=True):
         ax.axvspan(row["start"], row["end"], color="#f5b041", alpha=0.2, lw=0)
-    ax.set_ylabel("comments per hour")
+    ax.set_ylabel(f"comments per {words}")
     ax.set_xlabel("time (UTC); shaded: Kleinberg bursts")
     ax.set_title(title, fontsize=10)
     span_h = (end - start).total_seconds() / 3600
-    fmt = "%d %b %H:%M" if span_h < 96 else "%d %b"
+    fmt = "%H:%M" if span_h < 24 else "%d %b %H:%M" if span_h < 96 else "%d %b"
     ax.xaxis.set_major_formatter(mdates.DateFormatter(fmt))
     ax.legend(loc="upper right", frameon=False, fontsize=8)
     # fixed margins for the known labels (tight_layout measures every label: 40% of the cost)
@@ -166,6 +211,35 @@ def _legend_or_note(ax: Any, note: str) -> None:
         ax.text(0.5, 0.5, note, ha="center", transform=ax.transAxes)
 
 
+_LABELLED = 8  # accounts named on a campaign's graph
+
+
+def _label(node: str, limit: int = 24) -> str:
+    """Return an account's name for a figure: shortened, control characters as code points."""
+    shown = "".join(c if c.isprintable() else f"U+{ord(c):04X}" for c in node)
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
+def _name_central(ax: Any, g: nx.Graph, pos: dict[str, Any]) -> None:
+    """Ring and name the most central accounts (highest weighted degree): who to look at first."""
+    degree = dict(g.degree(weight="weight"))
+    central = sorted(g, key=lambda n: (-degree[n], n))[:_LABELLED]
+    if central:
+        xy = np.array([pos[n] for n in central])
+        ax.scatter(xy[:, 0], xy[:, 1], s=60, facecolors="none", edgecolors="#c0392b", zorder=3)
+    for n in central:
+        ax.annotate(
+            _label(n),
+            pos[n],
+            fontsize=6.5,
+            xytext=(4, 4),
+            textcoords="offset points",
+            color="#1c2833",
+            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
+            zorder=4,
+        )
+
+
 def account_graph(
     edges: pl.DataFrame,
     nodes: pl.DataFrame,
@@ -180,7 +254,7 @@ def account_graph(
     Its most connected accounts (by weighted degree, at most ``max_nodes``), by platform. The
     layout uses every edge among them; the strongest ``max_edges`` are drawn (a denser hairball
     shows nothing more, and costs the most to draw), and the figure says so when it leaves some
-    out.
+    out. The most central accounts are named.
     """
     ends = pl.concat(
         [
@@ -215,6 +289,7 @@ def account_graph(
             nl = sorted(n for n in g if platform.get(n, "generic") == p)
             xy = np.array([pos[n] for n in nl])
             ax.scatter(xy[:, 0], xy[:, 1], s=18, c=colors.get(p, "#8e44ad"), label=p, zorder=2)
+        _name_central(ax, g, pos)
         if shown.height > strong.height:
             ax.text(
                 0.0,
@@ -226,6 +301,7 @@ def account_graph(
             )
         ax.legend(frameon=False, fontsize=8, loc="lower right")
         ax.autoscale_view()
+        ax.margins(x=0.3, y=0.08)  # room for the names on the right
     ax.set_title(title, fontsize=10)
     ax.set_axis_off()
     fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=0.92)  # no axis labels to fit
