@@ -356,9 +356,38 @@ def review() -> None:
 
     \b
     Example:
+      bot-analysis review serve reports/demo --store reviews.sqlite
       bot-analysis review import reports/demo/review.csv --store reviews.sqlite
       bot-analysis review export --store reviews.sqlite --out decisions.csv
     """
+
+
+@review.command("serve")
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--store",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("reviews.sqlite"),
+    show_default=True,
+    help="SQLite review store (created if missing).",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", default=8765, show_default=True, type=int, help="Port (0: any free).")
+def review_serve(out_dir: Path, store: Path, host: str, port: int) -> None:
+    """Review a run in the browser: queue, campaigns, clusters, accounts, decisions.
+
+    Serves OUT_DIR (the --out folder of analyze) on this machine only (unless --host says
+    otherwise) and records every decision in the store at once; later runs given
+    --review-store remember them. Stop with Ctrl-C.
+
+    \b
+    Example:
+      bot-analysis review serve reports/demo --store reviews.sqlite
+    """
+    from .webapp import serve
+
+    with user_errors(False):
+        serve(out_dir, store, host=host, port=port, echo=click.echo)
 
 
 @review.command("import")

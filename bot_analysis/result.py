@@ -175,7 +175,10 @@ class Result:
                 w.csv(table, f"{name}.csv")
                 w.parquet(table, f"{name}.parquet")
         w.csv(campaigns_for_csv(self.campaigns), "campaigns.csv")
-        w.json(self.campaigns.drop("top_clusters", strict=False).to_dicts(), "campaigns.json")
+        w.json(self.campaigns.to_dicts(), "campaigns.json")
+        if self.members is not None and self.members.width:
+            w.csv(self.members, "campaign_accounts.csv")
+            w.parquet(self.members, "campaign_accounts.parquet")
         w.call("graph.gexf", write_gexf, self.graph, self.accounts)
         for name, table in (
             ("graph_edges", self.edges),

@@ -77,8 +77,18 @@ class ReviewStore:
         if self.path.exists() and self.path.is_dir():
             raise InputError(f"review store {self.path} is a folder; give a file path")
         try:
-            self.db = sqlite3.connect(self.path)
+            # autocommit off, one transaction per record; WAL: a killed process loses no
+            # committed decision, and readers never block the writer
+            self.db = sqlite3.connect(self.path, check_same_thread=False)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
             self.db.executescript(_SCHEMA)
+            columns = {r[1] for r in self.db.execute("PRAGMA table_info(decisions)")}
+            if "reviewer" not in columns:  # a store of an earlier version
+                self.db.execute(
+                    "ALTER TABLE decisions ADD COLUMN reviewer TEXT NOT NULL DEFAULT ''"
+                )
+                self.db.commit()
         except sqlite3.DatabaseError as e:
             raise InputError(f"review store {self.path} is not a usable SQLite file: {e}") from None
 
@@ -114,7 +124,9 @@ class ReviewStore:
                         f"{path}:{n}: decision {decision!r} is not one of {', '.join(DECISIONS)}"
                     )
                 self.db.execute(
-                    "INSERT OR REPLACE INTO decisions VALUES (?, ?, ?, ?, ?, ?)",
+                    "INSERT OR REPLACE INTO decisions "
+                    "(kind, fingerprint, decision, note, label, decided_at, reviewer) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (
                         row["kind"],
                         row["fingerprint"],
@@ -122,6 +134,7 @@ class ReviewStore:
                         row.get("note") or "",
                         row.get("what") or "",
                         now,
+                        row.get("reviewer") or "",
                     ),
                 )
                 for fp in (row.get("cluster_fingerprints") or "").split(";"):
@@ -137,20 +150,76 @@ class ReviewStore:
     def export_csv(self, path: str | Path) -> int:
         """Write every decision as CSV; returns the number of rows."""
         rows = self.db.execute(
-            "SELECT kind, fingerprint, decision, note, label, decided_at FROM decisions "
-            "ORDER BY kind, fingerprint"
+            "SELECT kind, fingerprint, decision, note, reviewer, label, decided_at "
+            "FROM decisions ORDER BY kind, fingerprint"
         ).fetchall()
         from .exports import write_csv
 
-        write_csv(
-            pl.DataFrame(
-                rows,
-                schema=["kind", "fingerprint", "decision", "note", "label", "decided_at"],
-                orient="row",
-            ),
-            path,
-        )
+        columns = ["kind", "fingerprint", "decision", "note", "reviewer", "label", "decided_at"]
+        write_csv(pl.DataFrame(rows, schema=columns, orient="row"), path)
         return len(rows)
+
+    def record(
+        self,
+        kind: str,
+        fingerprint: str,
+        decision: str,
+        *,
+        note: str = "",
+        reviewer: str = "",
+        label: str = "",
+        cluster_fingerprints: list[str] | None = None,
+    ) -> None:
+        """Record one decision at once (its own committed transaction).
+
+        Parameters
+        ----------
+        kind : str
+            ``campaign`` or ``cluster``.
+        fingerprint : str
+            The item's content fingerprint (see :func:`fingerprint`).
+        decision : str
+            One of :data:`DECISIONS`.
+        note : str
+            The reviewer's note.
+        reviewer : str
+            Who decided.
+        label : str
+            What the reviewer saw (a summary or a representative text).
+        cluster_fingerprints : list of str, optional
+            A campaign's clusters, so that a later run finds it by any of them.
+
+        Raises
+        ------
+        InputError
+            If the decision or kind is unknown.
+        """
+        if decision not in DECISIONS:
+            raise InputError(f"decision {decision!r} is not one of {', '.join(DECISIONS)}")
+        if kind not in ("campaign", "cluster"):
+            raise InputError(f"kind {kind!r} is not campaign or cluster")
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        with self.db:  # one transaction: all of it or none
+            self.db.execute(
+                "INSERT OR REPLACE INTO decisions "
+                "(kind, fingerprint, decision, note, label, decided_at, reviewer) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (kind, fingerprint, decision, note, label, now, reviewer),
+            )
+            for fp in cluster_fingerprints or []:
+                self.db.execute(
+                    "INSERT OR IGNORE INTO campaign_clusters VALUES (?, ?)", (fingerprint, fp)
+                )
+
+    def all_decisions(self) -> dict[tuple[str, str], dict[str, str]]:
+        """Return every decision by (kind, fingerprint): decision, note, reviewer, decided_at."""
+        rows = self.db.execute(
+            "SELECT kind, fingerprint, decision, note, reviewer, decided_at FROM decisions"
+        )
+        return {
+            (k, fp): {"decision": d, "note": n, "reviewer": r, "decided_at": t}
+            for k, fp, d, n, r, t in rows
+        }
 
     def decisions(self) -> tuple[dict[str, str], dict[str, str], dict[str, list[str]]]:
         """(cluster decisions, campaign decisions, campaign -> its cluster fingerprints)."""
@@ -210,7 +279,8 @@ def apply_decisions(
             by_id[cid] = dec
     camp_rows = []
     for row in campaigns.iter_rows(named=True):
-        dec = ""
+        # a campaign without clusters (a re-share ring) is known by its accounts' hash
+        dec = cp_dec.get("id:" + row["campaign_id"], "")
         clusters = set(row.get("top_clusters") or [])
         for cfp, d in cp_dec.items():
             linked = set().union(*(fp_to_cluster.get(k, set()) for k in links.get(cfp, [])))

@@ -28,6 +28,8 @@ OUTPUT_FILES = (
     "flagged_comments.parquet",
     "accounts.csv",
     "accounts.parquet",
+    "campaign_accounts.csv",
+    "campaign_accounts.parquet",
     "graph.gexf",
     "graph_edges.csv",
     "bursts.csv",
