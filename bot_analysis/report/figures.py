@@ -306,3 +306,95 @@ def account_graph(
     ax.set_axis_off()
     fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=0.92)  # no axis labels to fit
     return _save(fig, path, tight=False)
+
+
+def account_raster(comments: pl.DataFrame, title: str, path: Path, max_accounts: int = 60) -> Path:
+    """Draw when each account posted: one row per account, one tick per comment.
+
+    Accounts that act in step show as ticks stacked in columns; an organic crowd as scatter.
+    The busiest ``max_accounts`` accounts are drawn, ordered by their first comment.
+
+    Parameters
+    ----------
+    comments : polars.DataFrame
+        node and created_at of the campaign's comments.
+    title : str
+        The figure's title.
+    path : Path
+        The PNG to write.
+    max_accounts : int
+        Rows drawn at most.
+    """
+    busiest = (
+        comments.group_by("node")
+        .agg(pl.len().alias("n"), pl.col("created_at").min().alias("first"))
+        .sort(["n", "node"], descending=[True, False])
+        .head(max_accounts)
+        .sort(["first", "node"])
+    )
+    order = {n: i for i, n in enumerate(busiest["node"].to_list())}
+    shown = comments.filter(pl.col("node").is_in(busiest["node"].implode()))
+    rows = np.array([order[n] for n in shown["node"].to_list()])
+    fig, ax = plt.subplots(figsize=(10, 1.6 + 0.09 * len(order)))
+    ax.scatter(shown["created_at"].to_list(), rows, marker="|", s=40, color=_FLAG, linewidths=1)
+    ax.set_yticks(range(len(order)))
+    ax.set_yticklabels([_label(n, 18) for n in order], fontsize=5)
+    ax.invert_yaxis()
+    locator = mdates.AutoDateLocator()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.set_xlabel("time (UTC)")
+    n_all = comments["node"].n_unique()
+    more = f" (the {len(order)} busiest of {n_all:,})" if n_all > len(order) else ""
+    ax.set_title(f"{title}{more}", fontsize=10)
+    return _save(fig, path)
+
+
+def coaction_matrix(edges: pl.DataFrame, title: str, path: Path, max_accounts: int = 30) -> Path:
+    """Draw the co-action strength of each pair of the campaign's strongest accounts.
+
+    Parameters
+    ----------
+    edges : polars.DataFrame
+        a, b, weight: the account graph's edges inside the campaign.
+    title : str
+        The figure's title.
+    path : Path
+        The PNG to write.
+    max_accounts : int
+        Accounts drawn at most (the highest weighted degree).
+    """
+    ends = pl.concat(
+        [
+            edges.select(pl.col("a").alias("n"), "weight"),
+            edges.select(pl.col("b").alias("n"), "weight"),
+        ]
+    )
+    top = (
+        ends.group_by("n")
+        .agg(pl.col("weight").sum())
+        .sort(["weight", "n"], descending=[True, False])
+        .head(max_accounts)["n"]
+        .sort()
+        .to_list()
+    )
+    at = {n: i for i, n in enumerate(top)}
+    m = np.zeros((len(top), len(top)))
+    for a, b, w in (
+        edges.filter(pl.col("a").is_in(top) & pl.col("b").is_in(top))
+        .select("a", "b", "weight")
+        .iter_rows()
+    ):
+        m[at[a], at[b]] = m[at[b], at[a]] = w
+    fig, ax = plt.subplots(figsize=(6, 5.4))
+    if len(top):
+        im = ax.imshow(m, cmap="Reds", interpolation="nearest")
+        ax.set_xticks(range(len(top)))
+        ax.set_yticks(range(len(top)))
+        ax.set_xticklabels([_label(n, 14) for n in top], fontsize=5, rotation=90)
+        ax.set_yticklabels([_label(n, 14) for n in top], fontsize=5)
+        fig.colorbar(im, ax=ax, shrink=0.7, label="pair strength")
+    else:
+        _legend_or_note(ax, "no co-action beyond chance inside this campaign")
+    ax.set_title(title, fontsize=10)
+    return _save(fig, path)
