@@ -9,7 +9,10 @@ markup escapes its input first.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import re
+import sys
 import unicodedata
 
 from markupsafe import Markup, escape
@@ -20,12 +23,26 @@ __all__ = ["anchor", "count", "duration", "short", "visible"]
 
 # Characters a reader cannot see but that change what a text shows or means: bidirectional
 # overrides and isolates (an RLO makes "gnp.exe" read "exe.png"), zero-width characters,
-# and every other control or format character (C0, C1, Cf) except tab and newline.
-_KEEP = {"\n", "\t"}
+# and every other control or format character (C0, C1, Cf, line and paragraph separators)
+# except tab and newline.
+_SHOWN = {"\n", "\t"}
 
 
-def _hidden(ch: str) -> bool:
-    return ch not in _KEEP and unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp")
+@functools.cache
+def _hidden() -> re.Pattern[str]:
+    """Return a pattern of every hidden code point of this Python's Unicode (built once)."""
+    points = [
+        c
+        for c in range(sys.maxunicode + 1)
+        if unicodedata.category(chr(c)) in ("Cc", "Cf", "Zl", "Zp") and chr(c) not in _SHOWN
+    ]
+    return re.compile("[" + "".join(re.escape(chr(c)) for c in points) + "]")
+
+
+def _mark(m: re.Match[str]) -> str:
+    ch = m.group(0)
+    name = unicodedata.name(ch, "CONTROL CHARACTER")  # capitals, digits, spaces, hyphens
+    return f'<span class="cc" title="{name}">U+{ord(ch):04X}</span>'
 
 
 def visible(text: object) -> Markup:
@@ -43,17 +60,10 @@ def visible(text: object) -> Markup:
     """
     if text is None:
         return Markup("")
-    s = str(text)
-    if not any(_hidden(c) for c in s):
-        return escape(s)
-    out = []
-    for ch in s:
-        if _hidden(ch):
-            name = unicodedata.name(ch, "CONTROL CHARACTER")
-            out.append(Markup('<span class="cc" title="{}">U+{:04X}</span>').format(name, ord(ch)))
-        else:
-            out.append(escape(ch))
-    return Markup("").join(out)
+    escaped = escape(str(text))  # escaping leaves every hidden character where it is
+    if not _hidden().search(escaped):
+        return escaped
+    return Markup(_hidden().sub(_mark, str(escaped)))  # noqa: S704 (escaped above, marks are ours)
 
 
 def short(text: object, limit: int = 280) -> Markup:

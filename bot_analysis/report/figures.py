@@ -347,7 +347,9 @@ def account_raster(comments: pl.DataFrame, title: str, path: Path, max_accounts:
     n_all = comments["node"].n_unique()
     more = f" (the {len(order)} busiest of {n_all:,})" if n_all > len(order) else ""
     ax.set_title(f"{title}{more}", fontsize=10)
-    return _save(fig, path)
+    # fixed margins for the known labels (tight_layout measures every label: most of the cost)
+    fig.subplots_adjust(left=0.11, right=0.98, bottom=0.5 / fig.get_figheight() + 0.05, top=0.9)
+    return _save(fig, path, tight=False)
 
 
 def coaction_matrix(edges: pl.DataFrame, title: str, path: Path, max_accounts: int = 30) -> Path:
@@ -397,4 +399,5 @@ def coaction_matrix(edges: pl.DataFrame, title: str, path: Path, max_accounts: i
     else:
         _legend_or_note(ax, "no co-action beyond chance inside this campaign")
     ax.set_title(title, fontsize=10)
-    return _save(fig, path)
+    fig.subplots_adjust(left=0.16, right=0.95, bottom=0.17, top=0.93)
+    return _save(fig, path, tight=False)

@@ -159,7 +159,10 @@ def load_run(out: str | Path) -> RunData:
         pl.concat_str("platform", pl.lit(":"), "account_id").alias("node")
     )
     edges = pl.read_csv(out / "graph_edges.csv", infer_schema_length=0).with_columns(
-        pl.col("n_items").cast(pl.Int64), pl.col("p_value").cast(pl.Float64)
+        pl.col("n_items").cast(pl.Int64),
+        pl.col("expected").cast(pl.Float64),
+        pl.col("p_value").cast(pl.Float64),
+        pl.col("q_value").cast(pl.Float64),
     )
     return RunData(out, run, campaigns, clusters, comments, members, accounts, edges)
 
