@@ -243,6 +243,8 @@ def account_page(node: str) -> str:
     edges = data.edges.filter((pl.col("a") == node) | (pl.col("b") == node)).with_columns(
         pl.when(pl.col("a") == node).then(pl.col("b")).otherwise(pl.col("a")).alias("other")
     )
+    closest = data.closest(node, edges["other"].unique().to_list())
+    edges = edges.join(closest, on=["other", "kind"], how="left")
     member = data.members.filter(pl.col("node") == node)
     decided = store.all_decisions()
     campaigns = data.campaigns.filter(

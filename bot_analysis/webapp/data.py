@@ -86,6 +86,39 @@ class RunData:
         """Return the fingerprints of a campaign's clusters (how later runs find it)."""
         return self.campaign_clusters(campaign)["fingerprint"].to_list()
 
+    def closest(self, node: str, others: list[str]) -> pl.DataFrame:
+        """Return, per other account and kind, the closest pair of uses of one item.
+
+        For the kinds the comment table shows (``text``: the same near-duplicate cluster,
+        ``thread``: the same thread): other, kind, what (the cluster or thread), dt (seconds
+        apart). Linear in the two accounts' comments: each of ``node``'s uses is compared
+        with the others' uses of the same item.
+        """
+        mine = self.comments.filter(pl.col("node") == node)
+        theirs = self.comments.filter(pl.col("node").is_in(others))
+        parts = []
+        for kind, key in (("text", "cluster_id"), ("thread", "thread_id")):
+            pairs = (
+                mine.select(key, pl.col("created_at").alias("t0"))
+                .drop_nulls(key)
+                .join(theirs.select(key, "node", "created_at").drop_nulls(key), on=key)
+                .with_columns(
+                    (pl.col("created_at") - pl.col("t0")).dt.total_seconds().abs().alias("dt")
+                )
+                .sort(["node", "dt", key])
+                .group_by("node", maintain_order=True)
+                .first()
+            )
+            parts.append(
+                pairs.select(
+                    pl.col("node").alias("other"),
+                    pl.lit(kind).alias("kind"),
+                    pl.col(key).cast(pl.String).alias("what"),
+                    "dt",
+                )
+            )
+        return pl.concat(parts)
+
     def search(self, phrase: str) -> set[str]:
         """Return the campaigns whose comments or talking points contain ``phrase``.
 
