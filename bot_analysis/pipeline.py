@@ -181,7 +181,7 @@ def _tables(
     result.comments = comments = tables.with_campaigns(result.comments, cp.comment_campaign)
     result.campaigns = cp.campaigns
     result.clusters = tables.clusters_table(clusters, comments)
-    result.members = cp.evidence
+    result.members = tables.campaign_accounts(cp.membership, cp.evidence)
     evidence = tables.evidence_of(cp.evidence, cp.campaigns)
     result.accounts = tables.accounts_table(co.accounts, cp.membership, comments, evidence)
     source = None

@@ -57,8 +57,8 @@ class Result:
     flagged_comments : polars.DataFrame or None
         The comments of flagged campaigns: flagged_comments.csv.
     members : polars.DataFrame or None
-        Per account of each flagged campaign: node, campaign_id, talking_point_share and
-        the evidence against it.
+        Every candidate's accounts (node, campaign_id), with talking_point_share and the
+        evidence against each where its campaign is flagged: campaign_accounts.csv.
     edges : polars.DataFrame or None
         The significant co-action tests (a, b, kind, n_items, expected, p_value, ...):
         graph_edges.csv.
@@ -180,6 +180,8 @@ class Result:
             w.csv(self.members, "campaign_accounts.csv")
             w.parquet(self.members, "campaign_accounts.parquet")
         w.call("graph.gexf", write_gexf, self.graph, self.accounts)
+        if self.graph is not None:
+            w.parquet(self.graph, "graph.parquet")
         for name, table in (
             ("graph_edges", self.edges),
             ("bursts", self.bursts),

@@ -207,6 +207,10 @@ def test_hostile_texts_are_inert_and_state_changes_need_the_token(run: Path, tmp
             hostile = page.locator("#queue tr").nth(1).get_attribute("data-id")
             page.goto(f"{server.url}campaign/{hostile}?comments=all")
             assert page.evaluate("window.__xss") is None
+            page.wait_for_load_state("load")
+            widths = page.evaluate("Array.from(document.images).map(i => i.naturalWidth)")
+            assert len(widths) >= 4  # timeline, raster, graph, matrix (drawn on request if need be)
+            assert all(w > 0 for w in widths)
             body = page.inner_text("body")
             assert "<script>window.__xss = 1</script>" in body  # shown as text
             assert page.locator("span.cc", has_text="U+202E").count() >= 1
@@ -232,3 +236,25 @@ def test_hostile_texts_are_inert_and_state_changes_need_the_token(run: Path, tmp
         server.kill()
     assert not errors, errors
     assert all(u.startswith(server.url) for u in requests), requests[:5]
+
+
+def test_figures_the_report_did_not_draw_are_drawn_on_request(run: Path, tmp_path: Path):
+    """A campaign beyond the report's strongest (here: every figure deleted) still gets its
+    timeline, raster, graph and matrix; nothing but a campaign's figure is ever drawn."""
+    from bot_analysis.webapp import create_app
+
+    out = tmp_path / "run"
+    shutil.copytree(run, out, ignore=shutil.ignore_patterns("figures"))
+    (out / "figures").mkdir()
+    app = create_app(out, tmp_path / "s.sqlite", token="not-a-secret")  # noqa: S106
+    client = app.test_client()
+    camp = json.loads((out / "campaigns.json").read_text("utf-8"))
+    cid = next(c["campaign_id"] for c in camp if c["flagged"])
+    page = client.get(f"/campaign/{cid}").get_data(as_text=True)
+    for kind in ("timeline", "raster", "graph", "matrix"):
+        assert f"/figures/campaign_{cid}_{kind}.png" in page
+        got = client.get(f"/figures/campaign_{cid}_{kind}.png")
+        assert got.status_code == 200
+        assert got.data.startswith(b"\x89PNG")
+    for bad in ("campaign_nope_graph.png", f"campaign_{cid}_other.png", "..%2Frun.json", "x.png"):
+        assert client.get(f"/figures/{bad}").status_code == 404

@@ -12,6 +12,7 @@ import polars as pl
 __all__ = [
     "CLUSTER_COLUMNS",
     "accounts_table",
+    "campaign_accounts",
     "campaigns_for_csv",
     "clusters_table",
     "flagged_comments",
@@ -162,6 +163,28 @@ def evidence_of(evidence: pl.DataFrame, campaigns: pl.DataFrame) -> pl.DataFrame
         .sort(["score", "campaign_id"], descending=[True, False])
         .unique("node", keep="first", maintain_order=True)
         .select("node", "talking_point_share", "evidence")
+    )
+
+
+def campaign_accounts(membership: pl.DataFrame, evidence: pl.DataFrame) -> pl.DataFrame:
+    """Return every candidate's accounts, with the evidence where its campaign is flagged.
+
+    Parameters
+    ----------
+    membership : polars.DataFrame
+        node, campaign_id: each candidate's accounts.
+    evidence : polars.DataFrame
+        node, campaign_id, talking_point_share, evidence: per account of a flagged campaign.
+    """
+    schema = {"talking_point_share": pl.Float64, "evidence": pl.String}
+    if evidence.is_empty():
+        evidence = pl.DataFrame(schema={"node": pl.String, "campaign_id": pl.String, **schema})
+    return (
+        membership.select("node", "campaign_id")
+        .unique()
+        .join(evidence, on=["node", "campaign_id"], how="left")
+        .select("node", "campaign_id", "talking_point_share", "evidence")
+        .sort("campaign_id", "node")
     )
 
 

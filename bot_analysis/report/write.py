@@ -31,6 +31,7 @@ OUTPUT_FILES = (
     "campaign_accounts.csv",
     "campaign_accounts.parquet",
     "graph.gexf",
+    "graph.parquet",
     "graph_edges.csv",
     "bursts.csv",
     "comments.parquet",

@@ -63,3 +63,4 @@ def serve(
     finally:
         server.close()
         app.config["STORE"].close()
+        app.config["FIGURE_CACHE"].cleanup()

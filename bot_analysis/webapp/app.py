@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import tempfile
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -48,7 +49,12 @@ def create_app(out: str | Path, store: str | Path, token: str) -> Flask:
     """
     data = load_run(out)
     app = Flask(__name__)
-    app.config.update(DATA=data, STORE=ReviewStore(store), TOKEN=token)
+    app.config.update(
+        DATA=data,
+        STORE=ReviewStore(store),
+        TOKEN=token,
+        FIGURE_CACHE=tempfile.TemporaryDirectory(prefix="bot_analysis_figures_"),
+    )
     app.jinja_env.filters.update(
         visible=visible,
         short=short,
@@ -176,10 +182,13 @@ def campaign_page(campaign_id: str) -> str:
         cpage = max(1, int(request.args.get("cpage", 1) or 1))
         cfirst = (cpage - 1) * PAGE
     shown = comments.slice(cfirst, PAGE if show_all else 20)
+    # the report drew the strongest campaigns' figures; any other campaign's are drawn on
+    # request (see figure())
     figures = [
         f"campaign_{campaign_id}_{k}.png"
-        for k in ("timeline", "graph", "raster", "matrix")
+        for k in ("timeline", "raster", "graph", "matrix")
         if (data.out / "figures" / f"campaign_{campaign_id}_{k}.png").exists()
+        or (k in _ON_REQUEST and comments.height)
     ]
     prev, nxt = _neighbours(data, campaign_id)
     return render_template(
@@ -272,12 +281,59 @@ def account_page(node: str) -> str:
     )
 
 
+_ON_REQUEST = ("timeline", "raster", "graph", "matrix")  # drawn here where the report did not
+
+
 def figure(name: str) -> Any:
-    """Send a figure of the run (PNG files of its figures folder only)."""
+    """Send a figure of the run, drawing a campaign's figure if the report did not.
+
+    Only PNG files of the run's figures folder, or of the app's own cache folder.
+    """
+    from flask import current_app
+
     data, _ = _ctx()
     if not name.endswith(".png") or "/" in name or name.startswith("."):
         abort(404)
-    return send_from_directory(data.out / "figures", name, mimetype="image/png")
+    if (data.out / "figures" / name).exists():
+        return send_from_directory(data.out / "figures", name, mimetype="image/png")
+    cache = Path(current_app.config["FIGURE_CACHE"].name)
+    if not (cache / name).exists():
+        _draw(data, name, cache / name)
+    return send_from_directory(cache, name, mimetype="image/png")
+
+
+def _draw(data: RunData, name: str, path: Path) -> None:
+    """Draw ``campaign_<id>_<timeline|raster|graph|matrix>.png`` (404 for anything else)."""
+    from ..report import figures
+
+    stem = name.removesuffix(".png")
+    cid, _, kind = stem.removeprefix("campaign_").rpartition("_")
+    if not stem.startswith("campaign_") or kind not in _ON_REQUEST or data.campaign(cid) is None:
+        abort(404)
+    cc = data.comments.filter(pl.col("campaign_id") == cid)
+    if not cc.height:
+        abort(404)
+    if kind == "timeline":
+        figures.campaign_timeline(
+            cc.select("created_at", "cluster_id"),
+            data.bursts.filter(pl.col("series") == cid),
+            f"campaign {cid}: comments over time by talking point",
+            path,
+        )
+    elif kind == "raster":
+        figures.account_raster(
+            cc.select("node", "created_at"), f"campaign {cid}: when each account posted", path
+        )
+    else:
+        members = cc["node"].unique().implode()
+        edges = data.graph.filter(pl.col("a").is_in(members) & pl.col("b").is_in(members))
+        if kind == "graph":
+            nodes = cc.select("node", "platform").unique()
+            title = f"campaign {cid}: accounts acting together"
+            figures.account_graph(edges.select("a", "b", "weight"), nodes, title, path)
+        else:
+            title = f"campaign {cid}: co-action strength of its strongest accounts"
+            figures.coaction_matrix(edges.select("a", "b", "weight"), title, path)
 
 
 def _same_origin() -> bool:

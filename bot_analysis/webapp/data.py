@@ -54,6 +54,10 @@ class RunData:
         accounts.parquet with ``node``.
     edges : polars.DataFrame
         The significant co-action tests.
+    bursts : polars.DataFrame
+        bursts.csv (series, kind, start, end, ...).
+    graph : polars.DataFrame
+        The account graph (a, b, weight, n_items, types).
     """
 
     out: Path
@@ -64,6 +68,8 @@ class RunData:
     members: pl.DataFrame
     accounts: pl.DataFrame
     edges: pl.DataFrame
+    bursts: pl.DataFrame
+    graph: pl.DataFrame
 
     def campaign(self, campaign_id: str) -> dict[str, Any] | None:
         """Return one campaign's row, or None."""
@@ -197,7 +203,17 @@ def load_run(out: str | Path) -> RunData:
         pl.col("p_value").cast(pl.Float64),
         pl.col("q_value").cast(pl.Float64),
     )
-    return RunData(out, run, campaigns, clusters, comments, members, accounts, edges)
+    bursts = (
+        pl.read_csv(out / "bursts.csv", try_parse_dates=True)
+        if (out / "bursts.csv").exists()
+        else pl.DataFrame(schema={"series": pl.String, "start": pl.Datetime, "end": pl.Datetime})
+    )
+    graph = (
+        pl.read_parquet(out / "graph.parquet")
+        if (out / "graph.parquet").exists()
+        else pl.DataFrame(schema={"a": pl.String, "b": pl.String, "weight": pl.Float64})
+    )
+    return RunData(out, run, campaigns, clusters, comments, members, accounts, edges, bursts, graph)
 
 
 def _campaigns(rows: list[dict[str, Any]], clusters: pl.DataFrame) -> pl.DataFrame:
