@@ -163,10 +163,9 @@ def _dump_figures(data: ReportData, fig_dir: Path, engine: Engine) -> list[tuple
 def _campaign_figures(
     data: ReportData, by_campaign: dict[str, pl.DataFrame], fig_dir: Path, engine: Engine
 ) -> dict[str, list[dict[str, Any]]]:
-    """Submit the figures of each of the strongest flagged campaigns.
+    """Submit the timeline and account graph of each of the strongest flagged campaigns.
 
-    A timeline, a raster of when each account posted, the account graph and the co-action
-    matrix of its strongest accounts.
+    (The review app draws a campaign's raster and co-action matrix when its page asks.)
     """
     acc_nodes = data.accounts.with_columns(
         pl.concat_str("platform", pl.lit(":"), "account_id").alias("node")
@@ -195,27 +194,9 @@ def _campaign_figures(
             f"campaign {cid}: accounts acting together",
             fig_dir / f"campaign_{cid}_graph.png",
         )
-        raster = engine.submit(
-            _render,
-            "account_raster",
-            cc.select(
-                pl.concat_str("platform", pl.lit(":"), "account_id").alias("node"), "created_at"
-            ),
-            f"campaign {cid}: when each account posted",
-            fig_dir / f"campaign_{cid}_raster.png",
-        )
-        matrix = engine.submit(
-            _render,
-            "coaction_matrix",
-            sub_edges.select("a", "b", "weight"),
-            f"campaign {cid}: co-action strength of its strongest accounts",
-            fig_dir / f"campaign_{cid}_matrix.png",
-        )
         per_campaign[cid] = [
             {"src": tl, "alt": f"Timeline of campaign {cid}"},
-            {"src": raster, "alt": f"When each account of campaign {cid} posted"},
             {"src": gr, "alt": f"Account graph of campaign {cid}"},
-            {"src": matrix, "alt": f"Co-action matrix of campaign {cid}'s strongest accounts"},
         ]
     return per_campaign
 
