@@ -443,9 +443,15 @@ class ReportConfig:
     """The highest-scoring flagged campaigns get figures (a timeline and an account graph);
     every flagged campaign gets its card either way."""
 
+    max_clusters_per_campaign: int = 50
+    """Each flagged campaign's card lists its largest clusters up to this many (linked to the
+    clusters table); clusters.csv has every one. A real operation can post tens of thousands
+    of near-duplicate texts: listing them all made the IRA report 20 MB."""
+
     def __post_init__(self) -> None:
         _check_types(self, "report")
         _in_range("report.max_campaign_figures", self.max_campaign_figures, 0)
+        _in_range("report.max_clusters_per_campaign", self.max_clusters_per_campaign, 1)
 
 
 @dataclass(frozen=True)

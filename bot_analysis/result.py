@@ -157,6 +157,7 @@ class Result:
             reviews=self.reviews,
             new_ids=self.new_ids,
             max_campaign_figures=self.config.report.max_campaign_figures,
+            max_clusters_per_campaign=self.config.report.max_clusters_per_campaign,
         )
 
     def _write_findings(self, w: TableWriter) -> None:

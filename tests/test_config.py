@@ -69,6 +69,7 @@ def test_every_field_rejects_a_wrong_type(section: str, name: str):
         (BurstConfig, "s", 1.0),
         (BurstConfig, "gamma", -1.0),
         (ReportConfig, "max_campaign_figures", -1),
+        (ReportConfig, "max_clusters_per_campaign", 0),
     ],
 )
 def test_thresholds_out_of_range_are_one_error(cls, name: str, bad: object):

@@ -58,6 +58,8 @@ class ReportData:
         Flagged campaigns never reviewed (``None``: no review store given).
     max_campaign_figures : int
         How many of the strongest flagged campaigns get figures.
+    max_clusters_per_campaign : int
+        How many of each flagged campaign's largest clusters its card lists.
     """
 
     comments: pl.DataFrame
@@ -71,6 +73,7 @@ class ReportData:
     reviews: dict[str, str] = field(default_factory=dict)
     new_ids: set[str] | None = None
     max_campaign_figures: int = 12
+    max_clusters_per_campaign: int = 50
 
 
 # Sort a table by a clicked header (numbers numerically); the page works without it.
@@ -293,7 +296,7 @@ def write_report(
         flagged=flagged_items,
         considered=considered,
         automation=automation,
-        clusters=_shown_clusters(data.clusters),
+        clusters=_shown_clusters(data.clusters, data.max_clusters_per_campaign),
         flagged_accounts=_flagged_accounts(accounts),
         n_with_figures=min(len(flagged_items), data.max_campaign_figures),
         rejects=rej,
@@ -320,7 +323,12 @@ def _flagged_items(data: ReportData, figures: dict[str, Any]) -> list[dict[str, 
     if evidence.height:
         for (cid,), g in evidence.group_by(["campaign_id"]):
             why[cid] = g.sort(["talking_point_share", "node"], descending=[True, False]).to_dicts()
-    clusters_of = _clusters_by_campaign(data.clusters)
+    clusters_of = _clusters_by_campaign(data.clusters, data.max_clusters_per_campaign)
+    n_clusters_of = (
+        dict(data.clusters.group_by("campaign_id").len().drop_nulls().iter_rows())
+        if data.clusters.height
+        else {}
+    )
     for c in flagged_rows.iter_rows(named=True):
         cid = c["campaign_id"]
         cc = by_campaign[cid]
@@ -343,6 +351,7 @@ def _flagged_items(data: ReportData, figures: dict[str, Any]) -> list[dict[str, 
                 "end": c["end"].strftime("%Y-%m-%d %H:%M"),
                 "span": duration((c["end"] - c["start"]).total_seconds()),
                 "clusters": clusters_of.get(cid, []),
+                "n_clusters_all": n_clusters_of.get(cid, 0),
                 "platforms": ", ".join(c["platforms"]),
                 "subscores": [(k, c[k]) for k in SUBSCORES],
                 "points": c["top_talking_points"] or [],
@@ -356,13 +365,23 @@ def _flagged_items(data: ReportData, figures: dict[str, Any]) -> list[dict[str, 
     return flagged_items
 
 
-def _clusters_by_campaign(clusters: pl.DataFrame) -> dict[str, list[dict[str, Any]]]:
-    """Each flagged campaign's clusters, largest first."""
+def _listed_clusters(clusters: pl.DataFrame, per_campaign: int) -> pl.DataFrame:
+    """Each flagged campaign's ``per_campaign`` largest clusters, largest first."""
+    return (
+        clusters.filter(pl.col("campaign_id").is_not_null())
+        .sort(["n_comments", "cluster_id"], descending=[True, False])
+        .group_by("campaign_id", maintain_order=True)
+        .head(per_campaign)
+    )
+
+
+def _clusters_by_campaign(
+    clusters: pl.DataFrame, per_campaign: int
+) -> dict[str, list[dict[str, Any]]]:
+    """Return each flagged campaign's largest clusters, largest first."""
     if not clusters.height:
         return {}
-    flagged = clusters.filter(pl.col("campaign_id").is_not_null()).sort(
-        ["n_comments", "cluster_id"], descending=[True, False]
-    )
+    flagged = _listed_clusters(clusters, per_campaign)
     out: dict[str, list[dict[str, Any]]] = {}
     for row in flagged.select(
         "campaign_id", "cluster_id", "n_comments", "n_accounts", "representative_text"
@@ -371,11 +390,14 @@ def _clusters_by_campaign(clusters: pl.DataFrame) -> dict[str, list[dict[str, An
     return out
 
 
-def _shown_clusters(clusters: pl.DataFrame, largest: int = 30) -> list[dict[str, Any]]:
-    """Every cluster of a flagged campaign (the cards link to them) and the largest others."""
+def _shown_clusters(
+    clusters: pl.DataFrame, per_campaign: int, largest: int = 30
+) -> list[dict[str, Any]]:
+    """Return the clusters the cards list (they link to them) and the largest others."""
     if not clusters.height:
         return []
-    keep = pl.col("campaign_id").is_not_null() | (pl.int_range(pl.len()) < largest)
+    listed = _listed_clusters(clusters, per_campaign)["cluster_id"].implode()
+    keep = pl.col("cluster_id").is_in(listed) | (pl.int_range(pl.len()) < largest)
     return clusters.filter(keep).to_dicts()
 
 
