@@ -73,6 +73,9 @@ _TIMELINE_BINS = (
 )
 
 
+_MAX_BARS = 200  # more bins than this are drawn as steps
+
+
 def _timeline_bin(seconds: float) -> tuple[str, str]:
     """Return the bin (a polars duration) and its words for a campaign spanning ``seconds``."""
     return next((every, words) for top, every, words in _TIMELINE_BINS if seconds <= top)
@@ -122,18 +125,24 @@ def campaign_timeline(
     bins = bins.unique(maintain_order=True)
     width = (bins[1] - bins[0]).total_seconds() / 86400 if len(bins) > 1 else 1 / 1440
     fig, ax = plt.subplots(figsize=(10, 3.0))
-    bottom = np.zeros(len(bins))
     labels = [f"talking point {i + 1}" for i in range(len(keep))] + ["other"]
-    for k, label in enumerate(labels):
-        y = (
-            pl.DataFrame({"t": bins})
-            .join(counts.filter(pl.col("k") == k), on="t", how="left")["len"]
-            .fill_null(0)
-            .to_numpy()
-        )
-        if y.any():
+    layers = [
+        pl.DataFrame({"t": bins})
+        .join(counts.filter(pl.col("k") == k), on="t", how="left")["len"]
+        .fill_null(0)
+        .to_numpy()
+        for k in range(len(labels))
+    ]
+    shown = [(y, label) for y, label in zip(layers, labels, strict=True) if y.any()]
+    if len(bins) <= _MAX_BARS:  # a bar per bin: a short campaign is not an empty chart
+        bottom = np.zeros(len(bins))
+        for y, label in shown:
             ax.bar(bins.to_list(), y, width=width, bottom=bottom, label=label, align="edge")
             bottom += y
+    else:  # years of days: steps (thousands of bars cost seconds to draw)
+        ax.stackplot(
+            bins.to_list(), *[y for y, _ in shown], labels=[lb for _, lb in shown], step="post"
+        )
     for row in bursts.iter_rows(named=True):
         ax.axvspan(row["start"], row["end"], color="#f5b041", alpha=0.2, lw=0)
     ax.set_ylabel(f"comments per {words}")
