@@ -223,6 +223,22 @@ def _legend_or_note(ax: Any, note: str) -> None:
 _LABELLED = 8  # accounts named on a campaign's graph
 
 
+def _strongest(edges: pl.DataFrame, k: int) -> pl.Series:
+    """Return the ``k`` accounts of highest weighted degree (ties by name)."""
+    ends = pl.concat(
+        [
+            edges.select(pl.col("a").alias("n"), "weight"),
+            edges.select(pl.col("b").alias("n"), "weight"),
+        ]
+    )
+    return (
+        ends.group_by("n")
+        .agg(pl.col("weight").sum())
+        .sort(["weight", "n"], descending=[True, False])
+        .head(k)["n"]
+    )
+
+
 def _label(node: str, limit: int = 24) -> str:
     """Return an account's name for a figure: shortened, control characters as code points."""
     shown = "".join(c if c.isprintable() else f"U+{ord(c):04X}" for c in node)
@@ -265,18 +281,7 @@ def account_graph(
     shows nothing more, and costs the most to draw), and the figure says so when it leaves some
     out. The most central accounts are named.
     """
-    ends = pl.concat(
-        [
-            edges.select(pl.col("a").alias("n"), "weight"),
-            edges.select(pl.col("b").alias("n"), "weight"),
-        ]
-    )
-    top = (
-        ends.group_by("n")
-        .agg(pl.col("weight").sum())
-        .sort(["weight", "n"], descending=[True, False])
-        .head(max_nodes)["n"]
-    )
+    top = _strongest(edges, max_nodes)
     shown = edges.filter(pl.col("a").is_in(top.implode()) & pl.col("b").is_in(top.implode()))
     g = nx.Graph()
     g.add_weighted_edges_from(shown.select("a", "b", "weight").iter_rows())
@@ -375,20 +380,7 @@ def coaction_matrix(edges: pl.DataFrame, title: str, path: Path, max_accounts: i
     max_accounts : int
         Accounts drawn at most (the highest weighted degree).
     """
-    ends = pl.concat(
-        [
-            edges.select(pl.col("a").alias("n"), "weight"),
-            edges.select(pl.col("b").alias("n"), "weight"),
-        ]
-    )
-    top = (
-        ends.group_by("n")
-        .agg(pl.col("weight").sum())
-        .sort(["weight", "n"], descending=[True, False])
-        .head(max_accounts)["n"]
-        .sort()
-        .to_list()
-    )
+    top = _strongest(edges, max_accounts).sort().to_list()
     at = {n: i for i, n in enumerate(top)}
     m = np.zeros((len(top), len(top)))
     for a, b, w in (
