@@ -77,19 +77,7 @@ class ReportData:
 
 
 # Sort a table by a clicked header (numbers numerically); the page works without it.
-_SCRIPT = (
-    "function num(s){s=s.trim().replace(/,/g,'').replace(/%$/,'');"
-    "return /^-?[0-9]+([.][0-9]+)?$/.test(s)?parseFloat(s):NaN;}"
-    "document.querySelectorAll('table.sortable').forEach(function(t){"
-    "Array.from(t.rows[0].cells).forEach(function(th,i){"
-    "th.addEventListener('click',function(){"
-    "var rows=Array.from(t.rows).slice(1);var d=th.dataset.d==='1'?-1:1;"
-    "th.dataset.d=d===1?'1':'0';rows.sort(function(a,b){"
-    "var x=a.cells[i]?a.cells[i].textContent:'',y=b.cells[i]?b.cells[i].textContent:'',"
-    "nx=num(x),ny=num(y);"
-    "return (isNaN(nx)||isNaN(ny)?x.localeCompare(y):nx-ny)*d;});"
-    "rows.forEach(function(r){r.parentNode.appendChild(r);});});});});"
-)
+_SCRIPT = resources.files(__package__).joinpath("sortable.js").read_text(encoding="utf-8")
 
 
 def _data_uri(path: Path) -> str:

@@ -64,6 +64,15 @@ _FLAGGED_COLUMNS = (
 )
 
 
+# the campaign stage's evidence: per account of a flagged campaign
+_EVIDENCE_SCHEMA = {
+    "node": pl.String,
+    "campaign_id": pl.String,
+    "talking_point_share": pl.Float64,
+    "evidence": pl.String,
+}
+
+
 def with_campaigns(comments: pl.DataFrame, comment_campaign: pl.DataFrame) -> pl.DataFrame:
     """Return the comment table plus ``campaign_id`` (its flagged campaign) and ``flagged``.
 
@@ -155,9 +164,7 @@ def evidence_of(evidence: pl.DataFrame, campaigns: pl.DataFrame) -> pl.DataFrame
         The campaigns (their ``score`` ranks an account's campaigns).
     """
     if evidence.is_empty():
-        return pl.DataFrame(
-            schema={"node": pl.String, "talking_point_share": pl.Float64, "evidence": pl.String}
-        )
+        return pl.DataFrame(schema=_EVIDENCE_SCHEMA).drop("campaign_id")
     return (
         evidence.join(campaigns.select("campaign_id", "score"), on="campaign_id")
         .sort(["score", "campaign_id"], descending=[True, False])
@@ -176,9 +183,8 @@ def campaign_accounts(membership: pl.DataFrame, evidence: pl.DataFrame) -> pl.Da
     evidence : polars.DataFrame
         node, campaign_id, talking_point_share, evidence: per account of a flagged campaign.
     """
-    schema = {"talking_point_share": pl.Float64, "evidence": pl.String}
     if evidence.is_empty():
-        evidence = pl.DataFrame(schema={"node": pl.String, "campaign_id": pl.String, **schema})
+        evidence = pl.DataFrame(schema=_EVIDENCE_SCHEMA)
     return (
         membership.select("node", "campaign_id")
         .unique()

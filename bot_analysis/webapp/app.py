@@ -69,6 +69,7 @@ def create_app(out: str | Path, store: str | Path, token: str) -> Flask:
     app.add_url_rule("/account/<path:node>", view_func=account_page)
     app.add_url_rule("/figures/<name>", view_func=figure)
     app.add_url_rule("/decide", view_func=decide, methods=["POST"])
+    app.add_url_rule("/sortable.js", view_func=sortable_js)
     return app
 
 
@@ -91,18 +92,20 @@ def _ctx() -> tuple[RunData, ReviewStore]:
 
 
 def _with_decisions(frame: pl.DataFrame, kind: str, store: ReviewStore) -> pl.DataFrame:
-    """``frame`` (with ``fingerprint``) with each row's decision, note and reviewer."""
-    got = {fp: d for (k, fp), d in store.all_decisions().items() if k == kind}
-    return frame.with_columns(
-        pl.col("fingerprint")
-        .replace_strict({k: v["decision"] for k, v in got.items()}, default="")
-        .alias("decision"),
-        pl.col("fingerprint")
-        .replace_strict({k: v["note"] for k, v in got.items()}, default="")
-        .alias("note"),
-        pl.col("fingerprint")
-        .replace_strict({k: v["reviewer"] for k, v in got.items()}, default="")
-        .alias("reviewer"),
+    """Return ``frame`` (with ``fingerprint``) with each row's decision, note and reviewer."""
+    columns = ("decision", "note", "reviewer")
+    got = pl.DataFrame(
+        [
+            (fp, *(d[c] for c in columns))
+            for (k, fp), d in store.all_decisions().items()
+            if k == kind
+        ],
+        schema=["fingerprint", *columns],
+        schema_overrides=dict.fromkeys(["fingerprint", *columns], pl.String),
+        orient="row",
+    )
+    return frame.join(got, on="fingerprint", how="left", maintain_order="left").with_columns(
+        pl.col(c).fill_null("") for c in columns
     )
 
 
@@ -255,18 +258,11 @@ def account_page(node: str) -> str:
     closest = data.closest(node, edges["other"].unique().to_list())
     edges = edges.join(closest, on=["other", "kind"], how="left")
     member = data.members.filter(pl.col("node") == node)
-    decided = store.all_decisions()
     campaigns = data.campaigns.filter(
         pl.col("campaign_id").is_in(member["campaign_id"].implode())
         | pl.col("campaign_id").is_in(comments["campaign_id"].drop_nulls().unique().implode())
-    ).with_columns(
-        pl.col("fingerprint")
-        .map_elements(
-            lambda fp: decided.get(("campaign", fp), {}).get("decision", ""),
-            return_dtype=pl.String,
-        )
-        .alias("decision")
     )
+    campaigns = _with_decisions(campaigns, "campaign", store)
     return render_template(
         "account.html",
         node=node,
@@ -282,6 +278,16 @@ def account_page(node: str) -> str:
 
 
 _ON_REQUEST = ("timeline", "raster", "graph", "matrix")  # drawn here where the report did not
+
+
+def sortable_js() -> Any:
+    """Send the table-sorting script the static report inlines."""
+    from importlib import resources
+
+    from flask import Response
+
+    text = resources.files("bot_analysis.report").joinpath("sortable.js").read_text("utf-8")
+    return Response(text, mimetype="text/javascript")
 
 
 def figure(name: str) -> Any:

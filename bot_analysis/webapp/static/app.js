@@ -6,25 +6,7 @@
   reviewer.value = localStorage.getItem("reviewer") || "";
   reviewer.addEventListener("change", function () { localStorage.setItem("reviewer", reviewer.value); });
 
-  function num(s) {
-    s = s.trim().replace(/,/g, "").replace(/%$/, "");
-    return /^-?[0-9]+([.][0-9]+)?$/.test(s) ? parseFloat(s) : NaN;
-  }
-  document.querySelectorAll("table.sortable").forEach(function (t) {
-    Array.from(t.rows[0].cells).forEach(function (th, i) {
-      th.addEventListener("click", function () {
-        var rows = Array.from(t.rows).slice(1), d = th.dataset.d === "1" ? -1 : 1;
-        th.dataset.d = d === 1 ? "1" : "0";
-        rows.sort(function (a, b) {
-          var x = a.cells[i] ? a.cells[i].textContent : "", y = b.cells[i] ? b.cells[i].textContent : "";
-          var nx = num(x), ny = num(y);
-          return (isNaN(nx) || isNaN(ny) ? x.localeCompare(y) : nx - ny) * d;
-        });
-        rows.forEach(function (r) { r.parentNode.appendChild(r); });
-      });
-    });
-  });
-
+  // (table sorting: sortable.js, shared with the static report)
   function send(kind, id, decision, note, done) {
     fetch("/decide", {
       method: "POST",
